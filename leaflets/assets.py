@@ -1,0 +1,87 @@
+"""The tool's own files: templates, stylesheets and fonts, from a checkout or an installed wheel."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import fontpkg_atkinson_hyperlegible as atkinson
+import fontpkg_noto_sans as noto
+
+from .settings import Settings
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _data_dir(name: str) -> Path:
+    # A wheel carries them inside the package (force-included); a checkout keeps them at the top.
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"leaflets is installed without its {name}/ folder")
+
+
+def templates_dir() -> Path:
+    return _data_dir("templates")
+
+
+def styles_dir() -> Path:
+    return _data_dir("styles")
+
+
+def font_dirs() -> tuple[Path, ...]:
+    return (Path(atkinson.ROOT) / "files", Path(noto.ROOT) / "files")
+
+
+#: The chosen typeface; tests assert it is the font embedded in the PDF.
+PRIMARY_FONT = "AtkinsonHyperlegible"
+
+
+@functools.lru_cache(maxsize=1)
+def font_face_css() -> str:
+    """@font-face rules pointing at the pip-installed fonts (hyperlegible first, Noto as fallback
+    for Greek, Cyrillic and symbols such as ≥ ≤ ₂ that Atkinson Hyperlegible lacks)."""
+    a = Path(atkinson.ROOT) / "files"
+    n = Path(noto.ROOT) / "files"
+    faces = [
+        ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Regular.ttf", "400", "normal"),
+        ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Bold.ttf", "700", "normal"),
+        ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Italic.ttf", "400", "italic"),
+        ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-BoldItalic.ttf", "700", "italic"),
+        ("Noto Sans", n / "NotoSans[wdth,wght].ttf", "100 900", "normal"),
+        ("Noto Sans", n / "NotoSans-Italic[wdth,wght].ttf", "100 900", "italic"),
+    ]
+    rules = []
+    for family, path, weight, style in faces:
+        if not path.is_file():
+            raise FileNotFoundError(f"font file missing: {path}")
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+            f"font-weight: {weight}; font-style: {style}; }}"
+        )
+    return "\n".join(rules)
+
+
+_PAPER = {"a4": "A4", "letter": "letter"}
+
+
+@functools.lru_cache(maxsize=8)
+def _read_style(name: str) -> str:
+    return (styles_dir() / name).read_text(encoding="utf-8")
+
+
+def stylesheet_texts(settings: Settings) -> list[str]:
+    """Every stylesheet the leaflet uses, in cascade order."""
+    sheets = [font_face_css(), _read_style("base.css"), _read_style("print.css")]
+    if settings.size == "large":
+        sheets.append(_read_style("large.css"))
+    sheets.append(f"@page {{ size: {_PAPER[settings.paper]}; }}")
+    return sheets
+
+
+def asset_roots(settings: Settings) -> tuple[Path, ...]:
+    """The only places the renderer may read files from."""
+    roots = [templates_dir(), styles_dir(), *font_dirs()]
+    if settings.logo is not None:
+        roots.append(Path(settings.logo))
+    return tuple(p.resolve() for p in roots)

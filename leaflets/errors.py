@@ -1,0 +1,45 @@
+"""One exception hierarchy for the whole pipeline; the CLI turns it into exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LeafletError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    exit_code = 1
+
+
+class ContentError(LeafletError):
+    """A page cannot be read or parsed. Names the file, and the line when known."""
+
+    def __init__(self, path: str | Path | None, message: str, line: int | None = None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<string>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class NotALeafletError(ContentError):
+    """The page is readable but is not a leaflet (a refusal, a banned product)."""
+
+
+class ConfigError(LeafletError):
+    """leaflets.toml or a command-line option is wrong: a usage error."""
+
+    exit_code = 2
+
+
+class RenderError(LeafletError):
+    """HTML or PDF rendering failed, or tried to reach something it must not."""
+
+
+class BuildError(LeafletError):
+    """A bulk export finished with pages that failed or were refused."""

@@ -1,0 +1,82 @@
+"""Section labels and severity words: how a page names its sections and marks side effects serious."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Kind
+
+# Order matters only when two keywords start at the same place; otherwise the
+# keyword that comes first in the label wins ("Side effects and precautions" → side effects).
+_KEYWORDS: tuple[tuple[Kind, str], ...] = (
+    (Kind.GENERIC_NAME, r"generic\s+names?"),
+    (Kind.SIDE_EFFECTS, r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?|events?)"),
+    (Kind.FAQS, r"faqs?|frequently\s+asked|common\s+questions|questions"),
+    (Kind.HOW_IT_WORKS, r"how\s+(?:it|they|does\s+\S+(?:\s+\S+)?)\s+works?|how\s+\S+\s+works"
+                        r"|mechanism(?:\s+of\s+action)?"),
+    (Kind.DOSAGE, r"dosage|doses?|dosing|how\s+to\s+(?:take|use)|administration"),
+    (Kind.USAGE, r"usage|uses?|indications?|used\s+for|what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for"),
+    (Kind.PRECAUTIONS, r"precautions?|warnings?|contra-?indications?|cautions?"),
+    (Kind.INTERACTIONS, r"interactions?"),
+    (Kind.STORAGE, r"storage|how\s+to\s+store|storing"),
+    (Kind.DISCLAIMER, r"disclaimer"),
+    (Kind.NOTE, r"note"),
+)
+_KEYWORD_RE = [(kind, re.compile(rf"\b(?:{pat})\b", re.I)) for kind, pat in _KEYWORDS]
+
+#: Labels that belong to a question/answer pair, never to a section.
+_QA_LABEL = re.compile(r"^(?:q|a|q\s*\d+|a\s*\d+|question|answer)$", re.I)
+
+# A label is short: a sentence in bold is content, not a section label.
+MAX_LABEL_WORDS = 8
+
+
+def classify(label: str) -> Kind | None:
+    """The canonical section a label names, or None when it names none."""
+    text = clean_label(label)
+    if not text or len(text.split()) > MAX_LABEL_WORDS or _QA_LABEL.match(text):
+        return None
+    best: tuple[int, int, Kind] | None = None
+    for order, (kind, pattern) in enumerate(_KEYWORD_RE):
+        m = pattern.search(text)
+        if m and (best is None or (m.start(), order) < best[:2]):
+            best = (m.start(), order, kind)
+    return best[2] if best else None
+
+
+def is_qa_label(label: str) -> bool:
+    return bool(_QA_LABEL.match(clean_label(label)))
+
+
+def clean_label(label: str) -> str:
+    """Strip markup and the trailing colon from a label: ``**Usage:**`` → ``Usage``."""
+    text = re.sub(r"[*_`]+", "", label).strip()
+    text = re.sub(r"\s*:\s*$", "", text)
+    return text.strip()
+
+
+# "not serious", "less severe", "non-serious" say the opposite of serious.
+_NEGATED = re.compile(
+    r"\b(?:not\s+(?:usually\s+|generally\s+|typically\s+)?|non-?|less\s+|rarely\s+)"
+    r"(?:serious|severe)\b",
+    re.I,
+)
+_SERIOUS = re.compile(
+    r"\b(?:serious(?:ly)?|severe(?:ly)?|life[\s-]*threatening|emergency|emergencies"
+    r"|immediately|immediate\s+medical|urgent(?:ly)?|right\s+away)\b",
+    re.I,
+)
+
+
+def marks_serious(line: str) -> bool:
+    """Whether the line that introduces a side-effect group says the group is serious.
+
+    Only the page's own words count; the medical meaning of the items is never guessed.
+    """
+    return bool(_SERIOUS.search(_NEGATED.sub(" ", line)))
+
+
+def last_sentence(text: str) -> str:
+    """The sentence that introduces what follows: "… vary. Common ones include:" → "Common ones include:"."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*])", text.strip())
+    return parts[-1] if parts else text

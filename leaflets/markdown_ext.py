@@ -1,0 +1,264 @@
+"""Python-Markdown extension: turn one section's element tree into model blocks.
+
+The reader finds section boundaries with a line-aware scan (the tree has no line numbers) and
+hands each section body here. A Treeprocessor, registered last, then pulls out side-effect
+groups and FAQ pairs from the tree; whatever it does not capture stays in the section's HTML.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+
+import markdown
+from markdown.serializers import to_html_string
+from markdown.treeprocessors import Treeprocessor
+
+from . import sanitize
+from .labels import last_sentence, marks_serious
+from .model import Faq, Kind, Prose, Severity, SideEffect, SideEffectGroup
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_LISTS = {"ul", "ol"}
+_BOLD = {"strong", "b"}
+
+
+@dataclass
+class _Result:
+    """What the tree processor found; fragments still hold raw-HTML placeholders."""
+
+    groups: list[tuple[str | None, Severity, bool, list[tuple[str, str]]]] = field(default_factory=list)
+    faqs: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SectionBody:
+    html: str
+    groups: tuple[SideEffectGroup, ...] = ()
+    faqs: tuple[Faq, ...] = ()
+
+
+def text(el: etree.Element) -> str:
+    return "".join(el.itertext()).strip()
+
+
+def inner(el: etree.Element) -> str:
+    """Serialised content of ``el`` without its own tag."""
+    wrapper = etree.Element("div")
+    wrapper.text = el.text
+    for child in el:
+        wrapper.append(copy.deepcopy(child))
+    html = to_html_string(wrapper)
+    return html[len("<div>"): -len("</div>")].strip()
+
+
+def outer(el: etree.Element) -> str:
+    clone = copy.deepcopy(el)
+    clone.tail = None
+    return to_html_string(clone)
+
+
+def _drop_keep_text(parent: etree.Element, child: etree.Element, text: str) -> None:
+    """Remove ``child`` from ``parent``, leaving ``text`` (and the child's tail) in its place."""
+    index = list(parent).index(child)
+    joined = text + (child.tail or "")
+    if index == 0:
+        parent.text = (parent.text or "") + joined
+    else:
+        prev = parent[index - 1]
+        prev.tail = (prev.tail or "") + joined
+    parent.remove(child)
+
+
+def _inline_into(li: etree.Element, p: etree.Element) -> None:
+    """Move the first paragraph's content up into the list item itself."""
+    index = list(li).index(p)
+    li.text = (li.text or "") + (p.text or "")
+    for n, child in enumerate(list(p)):
+        li.insert(index + n, child)
+    last = li[index + len(p) - 1] if len(p) else None
+    li.remove(p)
+    if p.tail and p.tail.strip():
+        if last is not None:
+            last.tail = (last.tail or "") + p.tail
+        else:
+            li.text += p.tail
+
+
+def _tidy(root: etree.Element) -> None:
+    """Markup fixes every section needs, whatever its kind."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag == "img":
+                # An image becomes its alt text: page content never makes the renderer fetch.
+                _drop_keep_text(parent, child, child.get("alt", ""))
+            elif child.tag == "a":
+                # Links print as their text: paper cannot be clicked, and href is untrusted.
+                child.tag = "span"
+                child.attrib.clear()
+    # Loose lists give <li><p>…</p></li>, which PDF/UA forbids (LI → P): the first paragraph's
+    # content moves into the item, later ones become block spans.
+    for li in list(root.iter("li")):
+        paras = [c for c in li if c.tag == "p"]
+        if paras and not (li.text or "").strip() and li[0] is paras[0]:
+            _inline_into(li, paras[0])
+            paras = paras[1:]
+        for p in paras:
+            p.tag = "span"
+            p.set("class", "li-p")
+
+
+def _is_bold_label(el: etree.Element) -> bool:
+    """``<p><strong>Label:</strong> optional text</p>``."""
+    if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in _BOLD:
+        return False
+    label = text(el[0])
+    return label.endswith(":") or (el[0].tail or "").lstrip().startswith(":")
+
+
+def _bold_only(el: etree.Element) -> bool:
+    return (el.tag == "p" and not (el.text or "").strip() and len(el) == 1
+            and el[0].tag in _BOLD and not (el[0].tail or "").strip())
+
+
+class StructureTreeprocessor(Treeprocessor):
+    """Collect side-effect groups or FAQ pairs, according to ``md.leaflet_kind``."""
+
+    def run(self, root: etree.Element) -> None:
+        _tidy(root)
+        result = _Result()
+        kind = getattr(self.md, "leaflet_kind", None)
+        if kind is Kind.SIDE_EFFECTS:
+            self._side_effects(root, result)
+        elif kind is Kind.FAQS:
+            self._faqs(root, result)
+        self.md.leaflet_result = result
+
+    # -- side effects --------------------------------------------------------------------
+    def _side_effects(self, root: etree.Element, result: _Result) -> None:
+        children = list(root)
+        label: str | None = None
+        severity = Severity.COMMON
+        heading = False
+        blocks: list[tuple[str, str]] = []
+
+        def close() -> None:
+            if label is not None or blocks:
+                result.groups.append((label, severity, heading, list(blocks)))
+
+        for i, el in enumerate(children):
+            nxt = children[i + 1] if i + 1 < len(children) else None
+            if el.tag in _HEADINGS or _bold_only(el) or _is_bold_label(el):
+                close()
+                strong = el if el.tag in _HEADINGS else el[0]
+                label, heading, blocks = inner(strong), True, []
+                severity = Severity.SERIOUS if marks_serious(text(strong)) else Severity.COMMON
+                if el.tag == "p" and (strong.tail or "").strip():
+                    # A bold label with inline text: the text is the group's prose.
+                    rest = etree.Element("p")
+                    rest.text = strong.tail.lstrip().removeprefix(":").lstrip()
+                    for extra in list(el)[1:]:
+                        rest.append(copy.deepcopy(extra))
+                    blocks.append(("prose", outer(rest)))
+            elif el.tag == "p" and text(el).endswith(":") and nxt is not None and nxt.tag in _LISTS:
+                close()
+                label, heading, blocks = inner(el), False, []
+                serious = marks_serious(last_sentence(text(el)))
+                severity = Severity.SERIOUS if serious else Severity.COMMON
+            elif el.tag in _LISTS:
+                blocks.extend(("item", inner(li)) for li in el if li.tag == "li")
+            else:
+                blocks.append(("prose", outer(el)))
+            root.remove(el)
+        close()
+
+    # -- FAQs ----------------------------------------------------------------------------
+    def _faqs(self, root: etree.Element, result: _Result) -> None:
+        children = list(root)
+        i = 0
+        while i < len(children):
+            el = children[i]
+            if el.tag in _LISTS:
+                for li in list(el):
+                    if not (li.text or "").strip() and len(li) and li[0].tag in _BOLD:
+                        q = li[0]
+                        answer = etree.Element("div")
+                        answer.text = (q.tail or "").lstrip()
+                        for extra in list(li)[1:]:
+                            answer.append(copy.deepcopy(extra))
+                        result.faqs.append((inner(q), inner(answer)))
+                        el.remove(li)
+                if not len(el):
+                    root.remove(el)
+                i += 1
+            elif _bold_only(el) or el.tag in _HEADINGS:
+                # A question on a line of its own; its answer runs to the next question.
+                j = i + 1
+                while j < len(children) and not (
+                    _bold_only(children[j]) or children[j].tag in _HEADINGS
+                    or children[j].tag in _LISTS
+                ):
+                    j += 1
+                if j == i + 1:
+                    i += 1
+                    continue
+                q = el if el.tag in _HEADINGS else el[0]
+                answer_html = "".join(outer(c) for c in children[i + 1: j])
+                result.faqs.append((inner(q), answer_html))
+                for c in children[i:j]:
+                    root.remove(c)
+                i = j
+            else:
+                i += 1
+
+
+class LeafletExtension(markdown.Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        # After inline patterns (20), prettify (10) and unescape (0), so text is final.
+        md.treeprocessors.register(StructureTreeprocessor(md), "leaflet_structure", -10)
+
+
+_QPREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*Q\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I)
+_APREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*A(?:ns(?:wer)?)?\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*",
+                      re.I)
+
+
+class SectionConverter:
+    """One Markdown instance, reused for every section of every page in a process."""
+
+    def __init__(self) -> None:
+        self.md = markdown.Markdown(extensions=["tables", "sane_lists", LeafletExtension()])
+
+    def _finish(self, fragment: str) -> str:
+        for pp in self.md.postprocessors:
+            fragment = pp.run(fragment)
+        return sanitize.clean(fragment).strip()
+
+    def convert(self, kind: Kind, source: str) -> SectionBody:
+        md = self.md
+        md.reset()
+        md.leaflet_kind = kind
+        md.leaflet_result = _Result()
+        html = md.convert(source)  # the postprocessors already ran on the leftover
+        result: _Result = md.leaflet_result
+        groups = tuple(
+            SideEffectGroup(
+                label=self._finish(label) if label is not None else None,
+                severity=severity,
+                label_is_heading=heading,
+                blocks=tuple(
+                    (SideEffect if what == "item" else Prose)(self._finish(frag), severity)
+                    for what, frag in blocks
+                ),
+            )
+            for label, severity, heading, blocks in result.groups
+        )
+        faqs = tuple(
+            Faq(question=_QPREFIX.sub("", self._finish(q), count=1),
+                answer=_APREFIX.sub("", self._finish(a), count=1))
+            for q, a in result.faqs
+        )
+        md.reset()
+        return SectionBody(html=sanitize.clean(html).strip(), groups=groups, faqs=faqs)

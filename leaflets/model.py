@@ -1,0 +1,121 @@
+"""The content model: plain, frozen, typed data with no I/O.
+
+HTML fields hold sanitised HTML fragments made by the parser; templates mark them safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    #: ``common`` means only "not marked serious by the page"; the page's own label is kept.
+    COMMON = "common"
+    SERIOUS = "serious"
+
+
+class Kind(StrEnum):
+    INTRO = "intro"
+    GENERIC_NAME = "generic_name"
+    USAGE = "usage"
+    DOSAGE = "dosage"
+    SIDE_EFFECTS = "side_effects"
+    PRECAUTIONS = "precautions"
+    INTERACTIONS = "interactions"
+    HOW_IT_WORKS = "how_it_works"
+    STORAGE = "storage"
+    FAQS = "faqs"
+    DISCLAIMER = "disclaimer"
+    NOTE = "note"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    html: str
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A paragraph (or other block) inside a side-effect group that is not a list item."""
+
+    html: str
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class SideEffectGroup:
+    #: The page's own words that introduce the group (a label or a lead-in sentence), as HTML.
+    label: str | None
+    severity: Severity
+    #: Items and prose in page order.
+    blocks: tuple[SideEffect | Prose, ...] = ()
+    #: True when the label was a heading or a bold label, False for a lead-in sentence.
+    label_is_heading: bool = False
+
+    @property
+    def items(self) -> tuple[SideEffect, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, SideEffect))
+
+
+@dataclass(frozen=True)
+class Faq:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: Kind
+    #: The page's own label, as plain text ("How it Works", "Side Effects").
+    label: str
+    #: 1-based line of the label in the source file (of the first body line for an intro).
+    line: int
+    #: Body HTML. For side effects and FAQs, what was not captured as groups or pairs.
+    html: str = ""
+    groups: tuple[SideEffectGroup, ...] = ()
+    faqs: tuple[Faq, ...] = ()
+    #: Per-ingredient blocks (``**Drug A:**``) keep their own sections here.
+    children: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True)
+class Leaflet:
+    source: str
+    slug: str
+    title: str
+    lang: str
+    #: Sections in page order; nothing the page holds is missing from here.
+    sections: tuple[Section, ...]
+    #: A short hash of the source bytes, printed so a copy can be traced.
+    revision: str
+    generic_name: str | None = None
+    #: The page's own date (``date``, ``lastModified`` or ``reviewed``), as written.
+    date: str | None = None
+    permalink: str | None = None
+    #: Path relative to the content folder, without suffix (``b/baclofen``).
+    relpath: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    def of_kind(self, *kinds: Kind) -> tuple[Section, ...]:
+        return tuple(s for s in self.sections if s.kind in kinds)
+
+    @property
+    def side_effect_groups(self) -> tuple[SideEffectGroup, ...]:
+        return tuple(g for s in self.of_kind(Kind.SIDE_EFFECTS) for g in s.groups)
+
+    @property
+    def faqs(self) -> tuple[Faq, ...]:
+        return tuple(f for s in self.of_kind(Kind.FAQS) for f in s.faqs)
+
+    @property
+    def disclaimer(self) -> Section | None:
+        found = self.of_kind(Kind.DISCLAIMER)
+        return found[0] if found else None
+
+    @property
+    def note(self) -> Section | None:
+        found = self.of_kind(Kind.NOTE)
+        return found[0] if found else None

@@ -1,0 +1,154 @@
+"""HTML → PDF with WeasyPrint: a locked URL fetcher, shared fonts and CSS, atomic writes.
+
+WeasyPrint is imported here and only here, so ``leaflets --help`` and parsing stay light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from . import assets
+from .errors import RenderError
+from .model import Leaflet
+from .render import render_html
+from .settings import Settings
+
+LOGGER = logging.getLogger(__name__)
+
+
+class FetchRefused(ValueError):
+    """The renderer asked for something outside the allowlist."""
+
+
+class LockedFetcher(URLFetcher):
+    """Serve ``data:`` URLs and files under the asset roots; refuse everything else.
+
+    WeasyPrint's default fetcher reads any local file and any URL a document names (for example
+    ``<link rel=attachment href=file:///etc/passwd>`` embeds the file in the PDF). Every refusal
+    is fatal (``fail_on_errors``): a leaflet never prints with a missing asset, and a hostile
+    reference stops the render instead of being skipped quietly.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"),
+                         allow_redirects=False)
+        self.roots = tuple(Path(r).resolve() for r in roots)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)  # decoded in memory by urllib's DataHandler
+        if scheme == "file":
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                return self._refuse(url)
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if path.is_file() and any(path == r or path.is_relative_to(r) for r in self.roots):
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                          {"Content-Type": kind})
+        return self._refuse(url)
+
+    def _refuse(self, url: str) -> URLFetcherResponse:
+        self.refused.append(url)
+        raise FetchRefused(f"refused to fetch {url[:200]!r}: outside the leaflet's own assets")
+
+
+class _Renderer:
+    """Per-process WeasyPrint state: one FontConfiguration and the parsed stylesheets."""
+
+    def __init__(self) -> None:
+        self.font_config = FontConfiguration()
+        self._css: dict[tuple, list[CSS]] = {}
+        self._lock = threading.Lock()
+
+    def stylesheets(self, settings: Settings, fetcher: LockedFetcher) -> list[CSS]:
+        key = (settings.size, settings.paper, assets.asset_roots(settings))
+        with self._lock:
+            if key not in self._css:
+                base = assets.styles_dir().as_uri() + "/"
+                self._css[key] = [
+                    CSS(string=text, base_url=base, url_fetcher=fetcher,
+                        font_config=self.font_config)
+                    for text in assets.stylesheet_texts(settings)
+                ]
+            return self._css[key]
+
+
+_STATE: _Renderer | None = None
+
+
+def _renderer() -> _Renderer:
+    global _STATE
+    if _STATE is None:
+        _STATE = _Renderer()
+    return _STATE
+
+
+def html_to_pdf(html: str, settings: Settings, *, identifier: str,
+                stylesheets: bool = True) -> bytes:
+    """Print an HTML document made by render_html. Raises RenderError."""
+    state = _renderer()
+    fetcher = LockedFetcher(assets.asset_roots(settings))
+    try:
+        sheets = state.stylesheets(settings, fetcher) if stylesheets else []
+        document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/",
+                        url_fetcher=fetcher)
+        return document.write_pdf(
+            stylesheets=sheets,
+            font_config=state.font_config,
+            pdf_variant="pdf/ua-1",
+            pdf_identifier=identifier.encode("ascii"),
+            presentational_hints=False,  # page content never styles itself
+        )
+    except FatalURLFetchingError as exc:
+        cause = exc.__cause__ or exc
+        raise RenderError(str(cause)) from None
+    except RecursionError:
+        raise RenderError("the page is nested too deeply to lay out") from None
+
+
+def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:
+    html = render_html(leaflet, settings)
+    # A fixed identifier (from the page and the options) keeps the bytes reproducible.
+    ident = hashlib.md5(  # noqa: S324 (an identifier, not security)
+        f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
+    try:
+        return html_to_pdf(html, settings, identifier=ident)
+    except RenderError as exc:
+        raise RenderError(f"{leaflet.source}: {exc}") from None
+
+
+def write_atomic(data: bytes, target: str | Path) -> Path:
+    """Write to a temporary file beside ``target``, then rename: never a partial file."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_pdf(leaflet: Leaflet, target: str | Path, settings: Settings) -> Path:
+    return write_atomic(pdf_bytes(leaflet, settings), target)

@@ -1,0 +1,241 @@
+"""Render a Leaflet to the HTML document that WeasyPrint prints (and that --format html writes).
+
+Templates get three things: ``leaflet`` (the model), ``settings`` and ``view``, the derived,
+print-ready data computed here so that the ordering rules are testable Python, not template logic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__, assets
+from .errors import ConfigError
+from .model import Kind, Leaflet, Prose, Section, Severity, SideEffect, SideEffectGroup
+from .qr import qr_svg
+from .settings import Settings
+
+#: Strings the tool itself prints. Other languages come with the translation catalogues.
+TEXT = {
+    "serious": "Serious side effects",
+    "warning": "Warning",
+    "online": "Read this leaflet online",
+    "qr_alt": "QR code linking to the online version of this leaflet",
+    "source": "Source",
+    "revision": "revision",
+    "page_date": "page date",
+    "disclaimer": "Disclaimer",
+    "description": "Patient information leaflet",
+    "phone": "Phone",
+}
+
+#: Where each kind of section is printed: what the patient must act on comes first.
+_RANK = {
+    Kind.GENERIC_NAME: 0, Kind.INTRO: 0,
+    Kind.USAGE: 1,
+    # 2 is the serious side-effect callouts, 3 the rest of the side effects.
+    Kind.SIDE_EFFECTS: 3,
+    Kind.DOSAGE: 4, Kind.PRECAUTIONS: 4, Kind.INTERACTIONS: 4, Kind.STORAGE: 4,
+    Kind.HOW_IT_WORKS: 5,
+    Kind.FAQS: 6,
+    Kind.OTHER: 7,
+    Kind.DISCLAIMER: 8, Kind.NOTE: 8,
+}
+RUNNING_TITLE_MAX = 60
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive items (one list) or one prose block, in page order."""
+
+    items: tuple[SideEffect, ...] = ()
+    prose: Prose | None = None
+
+
+@dataclass(frozen=True)
+class GroupView:
+    label: Markup | None
+    label_is_heading: bool
+    severity: Severity
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    label: str = ""
+    html: Markup = Markup("")
+    group: GroupView | None = None
+    groups: tuple[GroupView, ...] = ()
+    faqs: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class View:
+    blocks: tuple[Block, ...]
+    url: str | None
+    qr_svg: Markup | None
+    short_title: str
+    source_name: str
+    size: str
+    created: str | None
+    inline_css: tuple[Markup, ...]
+    text: dict[str, str]
+    version: str
+
+
+def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
+    """The online version's address, or None when no site is configured."""
+    if leaflet.permalink and leaflet.permalink.startswith(("https://", "http://")):
+        return leaflet.permalink
+    if not settings.base_url:
+        return None
+    if leaflet.permalink:
+        path = leaflet.permalink
+    else:
+        letter = (leaflet.slug[:1] or "_").lower()
+        try:
+            path = settings.path_pattern.format_map(
+                {"slug": leaflet.slug, "letter": letter, "path": leaflet.relpath or leaflet.slug})
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"path_pattern {settings.path_pattern!r} is invalid: {exc}") from None
+    return settings.base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~-._")
+
+
+def shorten(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1].rstrip()
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space].rstrip(" +,;/-")
+    return cut + "…"
+
+
+def _group_view(group: SideEffectGroup) -> GroupView:
+    runs: list[Run] = []
+    pending: list[SideEffect] = []
+    for block in group.blocks:
+        if isinstance(block, SideEffect):
+            pending.append(_safe_item(block))
+            continue
+        if pending:
+            runs.append(Run(items=tuple(pending)))
+            pending = []
+        runs.append(Run(prose=Prose(Markup(block.html), block.severity)))
+    if pending:
+        runs.append(Run(items=tuple(pending)))
+    label = Markup(group.label) if group.label is not None else None
+    return GroupView(label, group.label_is_heading, group.severity, tuple(runs))
+
+
+def _safe_item(item: SideEffect) -> SideEffect:
+    return SideEffect(Markup(item.html), item.severity)
+
+
+_BLOCK_START = re.compile(r"^\s*<(?:p|ul|ol|table|div|blockquote|h[1-6]|pre|dl)\b")
+
+
+def _as_block(html: str) -> Markup:
+    """Wrap bare inline HTML in a paragraph so every text run sits in a block element."""
+    if html and not _BLOCK_START.match(html):
+        return Markup("<p>") + Markup(html) + Markup("</p>")
+    return Markup(html)
+
+
+def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
+    """The leaflet's sections as printed blocks, in print order. Each section appears once."""
+    ranked: list[tuple[int, int, Block]] = []
+    for index, section in enumerate(leaflet.sections):
+        ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
+    if not leaflet.of_kind(Kind.DISCLAIMER):
+        default = Block("disclaimer", TEXT["disclaimer"], _as_block(str(Markup.escape(
+            settings.default_disclaimer))))
+        ranked.append((_RANK[Kind.DISCLAIMER], -1, default))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return tuple(block for _, _, block in ranked)
+
+
+def _section_blocks(section: Section) -> list[tuple[int, Block]]:
+    kind = section.kind
+    html = Markup(section.html)
+    if kind is Kind.GENERIC_NAME:
+        inline = re.sub(r"^\s*<p>(.*)</p>\s*$", r"\1", section.html, flags=re.S)
+        if "<p>" in inline or "<ul" in inline:
+            return [(0, Block("other", section.label, html))]
+        return [(0, Block("glance", section.label, Markup(inline)))]
+    if kind is Kind.INTRO:
+        return [(0, Block("intro", "", html))]
+    if kind is Kind.SIDE_EFFECTS:
+        out: list[tuple[int, Block]] = [
+            (2, Block("serious", group=_group_view(g)))
+            for g in section.groups if g.severity is Severity.SERIOUS
+        ]
+        common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON)
+        if common or section.html or not out:
+            out.append((3, Block("side_effects", section.label, html, groups=common)))
+        return out
+    if kind is Kind.FAQS:
+        faqs = tuple(
+            type(f)(question=Markup(f.question), answer=_as_block(f.answer)) for f in section.faqs
+        )
+        return [(_RANK[kind], Block("faqs", section.label, html, faqs=faqs))]
+    return [(_RANK[kind], Block(kind.value, section.label, html))]
+
+
+def _created(leaflet: Leaflet) -> str | None:
+    """A reproducible creation date: the page's own, else SOURCE_DATE_EPOCH, else none at all."""
+    if leaflet.date and re.match(r"^\d{4}-\d{2}-\d{2}", leaflet.date):
+        return leaflet.date[:10]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def environment(templates: Path | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates or assets.templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+    return env
+
+
+def make_view(leaflet: Leaflet, settings: Settings, *, inline_css: bool = False) -> View:
+    url = leaflet_url(leaflet, settings)
+    css = tuple(Markup(text) for text in assets.stylesheet_texts(settings)) if inline_css else ()
+    return View(
+        blocks=print_blocks(leaflet, settings),
+        url=url,
+        qr_svg=Markup(qr_svg(url, f"{TEXT['qr_alt']}: {url}")) if url else None,
+        short_title=shorten(leaflet.title),
+        source_name=(leaflet.relpath or leaflet.slug) + ".md",
+        size=settings.size,
+        created=_created(leaflet),
+        inline_css=css,
+        text=TEXT,
+        version=__version__,
+    )
+
+
+def render_html(leaflet: Leaflet, settings: Settings | None = None, *,
+                inline_css: bool = False) -> str:
+    """The leaflet as an HTML document. With ``inline_css`` the stylesheets are embedded, so
+    bare WeasyPrint given this one file prints the same leaflet."""
+    settings = settings or Settings()
+    view = make_view(leaflet, settings, inline_css=inline_css)
+    template = environment().get_template("leaflet.html")
+    return template.render(leaflet=leaflet, settings=settings, view=view)
