@@ -64,4 +64,4 @@ def write_pdf(leaflet: Leaflet, target: str | Path, settings: Settings | None = 
     """Render the leaflet and write it to ``target`` atomically. Returns the path written."""
     from .pdf import write_pdf as _write
 
-    return _write(leaflet, target, settings or Settings())
+    return _write(leaflet, target, settings or Settings())[0]

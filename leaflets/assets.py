@@ -48,8 +48,11 @@ def font_face_css() -> str:
         ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Bold.ttf", "700", "normal"),
         ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Italic.ttf", "400", "italic"),
         ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-BoldItalic.ttf", "700", "italic"),
-        ("Noto Sans", n / "NotoSans[wdth,wght].ttf", "100 900", "normal"),
-        ("Noto Sans", n / "NotoSans-Italic[wdth,wght].ttf", "100 900", "italic"),
+        # One variable file per style; declared at both weights the stylesheets use.
+        ("Noto Sans", n / "NotoSans[wdth,wght].ttf", "400", "normal"),
+        ("Noto Sans", n / "NotoSans[wdth,wght].ttf", "700", "normal"),
+        ("Noto Sans", n / "NotoSans-Italic[wdth,wght].ttf", "400", "italic"),
+        ("Noto Sans", n / "NotoSans-Italic[wdth,wght].ttf", "700", "italic"),
     ]
     rules = []
     for family, path, weight, style in faces:

@@ -99,21 +99,23 @@ def _renderer() -> _Renderer:
 
 
 def html_to_pdf(html: str, settings: Settings, *, identifier: str,
-                stylesheets: bool = True) -> bytes:
-    """Print an HTML document made by render_html. Raises RenderError."""
+                stylesheets: bool = True) -> tuple[bytes, int]:
+    """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     try:
         sheets = state.stylesheets(settings, fetcher) if stylesheets else []
         document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/",
                         url_fetcher=fetcher)
-        return document.write_pdf(
-            stylesheets=sheets,
-            font_config=state.font_config,
-            pdf_variant="pdf/ua-1",
-            pdf_identifier=identifier.encode("ascii"),
-            presentational_hints=False,  # page content never styles itself
-        )
+        options = {
+            "stylesheets": sheets,
+            "pdf_variant": "pdf/ua-1",
+            "pdf_identifier": identifier.encode("ascii"),
+            "presentational_hints": False,  # page content never styles itself
+        }
+        rendered = document.render(font_config=state.font_config, **options)
+        options.pop("stylesheets")
+        return rendered.write_pdf(**options), len(rendered.pages)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise RenderError(str(cause)) from None
@@ -121,7 +123,8 @@ def html_to_pdf(html: str, settings: Settings, *, identifier: str,
         raise RenderError("the page is nested too deeply to lay out") from None
 
 
-def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:
+def render_pdf(leaflet: Leaflet, settings: Settings) -> tuple[bytes, int]:
+    """(PDF bytes, page count) for one leaflet."""
     html = render_html(leaflet, settings)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
     ident = hashlib.md5(  # noqa: S324 (an identifier, not security)
@@ -130,6 +133,10 @@ def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:
         return html_to_pdf(html, settings, identifier=ident)
     except RenderError as exc:
         raise RenderError(f"{leaflet.source}: {exc}") from None
+
+
+def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:
+    return render_pdf(leaflet, settings)[0]
 
 
 def write_atomic(data: bytes, target: str | Path) -> Path:
@@ -150,5 +157,7 @@ def write_atomic(data: bytes, target: str | Path) -> Path:
     return target
 
 
-def write_pdf(leaflet: Leaflet, target: str | Path, settings: Settings) -> Path:
-    return write_atomic(pdf_bytes(leaflet, settings), target)
+def write_pdf(leaflet: Leaflet, target: str | Path, settings: Settings) -> tuple[Path, int]:
+    """Render and write atomically: (path written, page count)."""
+    data, pages = render_pdf(leaflet, settings)
+    return write_atomic(data, target), pages

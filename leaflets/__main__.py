@@ -1,0 +1,5 @@
+"""``python -m leaflets`` → the CLI."""
+
+from .cli import main
+
+main()

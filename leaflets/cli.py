@@ -1,0 +1,147 @@
+"""The command line: a thin layer over the library. Errors become one line and an exit code here.
+
+Heavy modules (WeasyPrint, the server) are imported inside the commands, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ConfigError, ContentError, LeafletError
+from .settings import PAPERS, SIZES, Settings, load_settings
+
+LOGGER = logging.getLogger("leaflets")
+
+
+class _Handler(logging.Handler):
+    """Library warnings go to stderr as plain lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _setup_logging() -> None:
+    if not LOGGER.handlers:
+        LOGGER.addHandler(_Handler())
+        LOGGER.setLevel(logging.INFO)
+        LOGGER.propagate = False
+    # WeasyPrint reports CSS it ignores; a user can do nothing about those lines.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+def _fail(exc: LeafletError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class LeafletGroup(click.Group):
+    """Turns the library's errors into a message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except LeafletError as exc:
+            _fail(exc)
+
+
+def _settings(config: str | None, **overrides) -> Settings:
+    return load_settings(config, **overrides)
+
+
+config_option = click.option(
+    "--config", type=click.Path(dir_okay=False), default=None,
+    help="Config file (default: ./leaflets.toml when it exists).")
+size_option = click.option("--size", type=click.Choice(SIZES), default=None,
+                           help="Type size: standard (14 pt) or large (18 pt).")
+paper_option = click.option("--paper", type=click.Choice(PAPERS), default=None,
+                            help="Paper size (default: a4).")
+base_url_option = click.option("--base-url", default=None, metavar="URL",
+                               help="Site of the online version, for the QR code (this run only).")
+
+
+@click.group(cls=LeafletGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="leaflets")
+def cli() -> None:
+    """Turn markdown medicine pages into printable, accessible patient leaflets."""
+    _setup_logging()
+
+
+def find_page(page: str, settings: Settings) -> Path:
+    """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
+    from .reader import decode, split_front_matter
+
+    path = Path(page)
+    if path.suffix.lower() == ".md" or path.exists():
+        if not path.exists():
+            raise ContentError(path, "no such file")
+        return path
+    root = Path(settings.content_dir)
+    if not root.is_dir():
+        raise click.UsageError(f"{page!r} is not a file, and there is no content folder {root}/")
+    wanted = page.casefold()
+    pages = sorted(root.rglob("*.md"))
+    for candidate in pages:
+        if candidate.stem.casefold() == wanted:
+            return candidate
+    for candidate in pages:
+        try:
+            text, _ = decode(candidate.read_bytes(), str(candidate), settings.max_bytes)
+            meta, _, _ = split_front_matter(text, str(candidate))
+        except (ContentError, OSError):
+            continue
+        if str(meta.get("title", "")).strip().casefold() == wanted:
+            return candidate
+    raise click.UsageError(f"no page named {page!r} in {root}/ (give a slug, a title or a path)")
+
+
+@cli.command()
+@click.argument("page")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Output file (default: ./<slug>.pdf or ./<slug>.html).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf",
+              show_default=True, help="pdf, or the HTML document WeasyPrint prints.")
+@size_option
+@paper_option
+@base_url_option
+@config_option
+def render(page, output, fmt, size, paper, base_url, config) -> None:
+    """Render one PAGE (a .md path, or a slug or title in the content folder)."""
+    from .reader import read_page
+
+    settings = _settings(config, size=size, paper=paper, base_url=base_url)
+    path = find_page(page, settings)
+    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+    for warning in leaflet.warnings:
+        LOGGER.warning(warning)
+    if not settings.base_url and not leaflet.permalink:
+        LOGGER.warning("no base_url is configured: the leaflet is printed without a QR code "
+                       "(set [site] base_url in leaflets.toml or pass --base-url)")
+    target = Path(output or f"{leaflet.slug}.{fmt}")
+    if fmt == "html":
+        from .pdf import write_atomic
+        from .render import render_html
+
+        html = render_html(leaflet, settings, inline_css=True)
+        write_atomic(html.encode("utf-8"), target)
+        click.echo(f"wrote {target}")
+        return
+    from .pdf import write_pdf
+
+    _, pages = write_pdf(leaflet, target, settings)
+    click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''}, {settings.size} print)")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="leaflets")
+    except ConfigError as exc:  # raised before a command runs (e.g. while parsing options)
+        _fail(exc)
+
+
+if __name__ == "__main__":
+    main()
