@@ -31,9 +31,25 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
-    "BuildError", "ConfigError", "ContentError", "Faq", "Kind", "Leaflet", "LeafletError",
-    "NotALeafletError", "RenderError", "Section", "Settings", "Severity", "SideEffect",
-    "SideEffectGroup", "__version__", "load_settings", "pdf_bytes", "read_page", "render_html",
+    "BuildError",
+    "ConfigError",
+    "ContentError",
+    "Faq",
+    "Kind",
+    "Leaflet",
+    "LeafletError",
+    "NotALeafletError",
+    "RenderError",
+    "Section",
+    "Settings",
+    "Severity",
+    "SideEffect",
+    "SideEffectGroup",
+    "__version__",
+    "load_settings",
+    "pdf_bytes",
+    "read_page",
+    "render_html",
     "write_pdf",
 ]
 

@@ -54,14 +54,23 @@ def _settings(config: str | None, **overrides) -> Settings:
 
 
 config_option = click.option(
-    "--config", type=click.Path(dir_okay=False), default=None,
-    help="Config file (default: ./leaflets.toml when it exists).")
-size_option = click.option("--size", type=click.Choice(SIZES), default=None,
-                           help="Type size: standard (14 pt) or large (18 pt).")
-paper_option = click.option("--paper", type=click.Choice(PAPERS), default=None,
-                            help="Paper size (default: a4).")
-base_url_option = click.option("--base-url", default=None, metavar="URL",
-                               help="Site of the online version, for the QR code (this run only).")
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: ./leaflets.toml when it exists).",
+)
+size_option = click.option(
+    "--size", type=click.Choice(SIZES), default=None, help="Type size: standard (14 pt) or large (18 pt)."
+)
+paper_option = click.option(
+    "--paper", type=click.Choice(PAPERS), default=None, help="Paper size (default: a4)."
+)
+base_url_option = click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Site of the online version, for the QR code (this run only).",
+)
 
 
 @click.group(cls=LeafletGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,10 +110,21 @@ def find_page(page: str, settings: Settings) -> Path:
 
 @cli.command()
 @click.argument("page")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Output file (default: ./<slug>.pdf or ./<slug>.html).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf",
-              show_default=True, help="pdf, or the HTML document WeasyPrint prints.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Output file (default: ./<slug>.pdf or ./<slug>.html).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html"]),
+    default="pdf",
+    show_default=True,
+    help="pdf, or the HTML document WeasyPrint prints.",
+)
 @size_option
 @paper_option
 @base_url_option
@@ -119,8 +139,10 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
     if not settings.base_url and not leaflet.permalink:
-        LOGGER.warning("no base_url is configured: the leaflet is printed without a QR code "
-                       "(set [site] base_url in leaflets.toml or pass --base-url)")
+        LOGGER.warning(
+            "no base_url is configured: the leaflet is printed without a QR code "
+            "(set [site] base_url in leaflets.toml or pass --base-url)"
+        )
     target = Path(output or f"{leaflet.slug}.{fmt}")
     if fmt == "html":
         from .pdf import write_atomic

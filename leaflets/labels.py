@@ -12,8 +12,11 @@ _KEYWORDS: tuple[tuple[Kind, str], ...] = (
     (Kind.GENERIC_NAME, r"generic\s+names?"),
     (Kind.SIDE_EFFECTS, r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?|events?)"),
     (Kind.FAQS, r"faqs?|frequently\s+asked|common\s+questions|questions"),
-    (Kind.HOW_IT_WORKS, r"how\s+(?:it|they|does\s+\S+(?:\s+\S+)?)\s+works?|how\s+\S+\s+works"
-                        r"|mechanism(?:\s+of\s+action)?"),
+    (
+        Kind.HOW_IT_WORKS,
+        r"how\s+(?:it|they|does\s+\S+(?:\s+\S+)?)\s+works?|how\s+\S+\s+works"
+        r"|mechanism(?:\s+of\s+action)?",
+    ),
     (Kind.DOSAGE, r"dosage|doses?|dosing|how\s+to\s+(?:take|use)|administration"),
     (Kind.USAGE, r"usage|uses?|indications?|used\s+for|what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for"),
     (Kind.PRECAUTIONS, r"precautions?|warnings?|contra-?indications?|cautions?"),

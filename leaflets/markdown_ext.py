@@ -51,7 +51,7 @@ def inner(el: etree.Element) -> str:
     for child in el:
         wrapper.append(copy.deepcopy(child))
     html = to_html_string(wrapper)
-    return html[len("<div>"): -len("</div>")].strip()
+    return html[len("<div>") : -len("</div>")].strip()
 
 
 def outer(el: etree.Element) -> str:
@@ -119,8 +119,13 @@ def _is_bold_label(el: etree.Element) -> bool:
 
 
 def _bold_only(el: etree.Element) -> bool:
-    return (el.tag == "p" and not (el.text or "").strip() and len(el) == 1
-            and el[0].tag in _BOLD and not (el[0].tail or "").strip())
+    return (
+        el.tag == "p"
+        and not (el.text or "").strip()
+        and len(el) == 1
+        and el[0].tag in _BOLD
+        and not (el[0].tail or "").strip()
+    )
 
 
 class StructureTreeprocessor(Treeprocessor):
@@ -197,15 +202,14 @@ class StructureTreeprocessor(Treeprocessor):
                 # A question on a line of its own; its answer runs to the next question.
                 j = i + 1
                 while j < len(children) and not (
-                    _bold_only(children[j]) or children[j].tag in _HEADINGS
-                    or children[j].tag in _LISTS
+                    _bold_only(children[j]) or children[j].tag in _HEADINGS or children[j].tag in _LISTS
                 ):
                     j += 1
                 if j == i + 1:
                     i += 1
                     continue
                 q = el if el.tag in _HEADINGS else el[0]
-                answer_html = "".join(outer(c) for c in children[i + 1: j])
+                answer_html = "".join(outer(c) for c in children[i + 1 : j])
                 result.faqs.append((inner(q), answer_html))
                 for c in children[i:j]:
                     root.remove(c)
@@ -215,14 +219,15 @@ class StructureTreeprocessor(Treeprocessor):
 
 
 class LeafletExtension(markdown.Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After inline patterns (20), prettify (10) and unescape (0), so text is final.
         md.treeprocessors.register(StructureTreeprocessor(md), "leaflet_structure", -10)
 
 
 _QPREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*Q\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I)
-_APREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*A(?:ns(?:wer)?)?\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*",
-                      re.I)
+_APREFIX = re.compile(
+    r"^\s*(?:<(?:strong|b)>)?\s*A(?:ns(?:wer)?)?\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I
+)
 
 
 class SectionConverter:
@@ -256,8 +261,10 @@ class SectionConverter:
             for label, severity, heading, blocks in result.groups
         )
         faqs = tuple(
-            Faq(question=_QPREFIX.sub("", self._finish(q), count=1),
-                answer=_APREFIX.sub("", self._finish(a), count=1))
+            Faq(
+                question=_QPREFIX.sub("", self._finish(q), count=1),
+                answer=_APREFIX.sub("", self._finish(a), count=1),
+            )
             for q, a in result.faqs
         )
         md.reset()

@@ -42,8 +42,7 @@ class LockedFetcher(URLFetcher):
     """
 
     def __init__(self, roots: tuple[Path, ...]):
-        super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"),
-                         allow_redirects=False)
+        super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = tuple(Path(r).resolve() for r in roots)
         self.refused: list[str] = []
 
@@ -58,8 +57,7 @@ class LockedFetcher(URLFetcher):
             path = Path(url2pathname(unquote(parts.path))).resolve()
             if path.is_file() and any(path == r or path.is_relative_to(r) for r in self.roots):
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                          {"Content-Type": kind})
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": kind})
         return self._refuse(url)
 
     def _refuse(self, url: str) -> URLFetcherResponse:
@@ -81,8 +79,7 @@ class _Renderer:
             if key not in self._css:
                 base = assets.styles_dir().as_uri() + "/"
                 self._css[key] = [
-                    CSS(string=text, base_url=base, url_fetcher=fetcher,
-                        font_config=self.font_config)
+                    CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=self.font_config)
                     for text in assets.stylesheet_texts(settings)
                 ]
             return self._css[key]
@@ -98,15 +95,15 @@ def _renderer() -> _Renderer:
     return _STATE
 
 
-def html_to_pdf(html: str, settings: Settings, *, identifier: str,
-                stylesheets: bool = True) -> tuple[bytes, int]:
+def html_to_pdf(
+    html: str, settings: Settings, *, identifier: str, stylesheets: bool = True
+) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     try:
         sheets = state.stylesheets(settings, fetcher) if stylesheets else []
-        document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/",
-                        url_fetcher=fetcher)
+        document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
         options = {
             "stylesheets": sheets,
             "pdf_variant": "pdf/ua-1",
@@ -127,8 +124,7 @@ def render_pdf(leaflet: Leaflet, settings: Settings) -> tuple[bytes, int]:
     """(PDF bytes, page count) for one leaflet."""
     html = render_html(leaflet, settings)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
-    ident = hashlib.md5(  # noqa: S324 (an identifier, not security)
-        f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
+    ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
     try:
         return html_to_pdf(html, settings, identifier=ident)
     except RenderError as exc:

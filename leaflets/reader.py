@@ -50,8 +50,9 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError("while reading front matter", None,
-                                       "aliases are not allowed", event.start_mark)
+            raise yaml.MarkedYAMLError(
+                "while reading front matter", None, "aliases are not allowed", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -92,7 +93,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
         raise ContentError(path, "front matter starts with '---' but never ends", 1)
     header = "\n".join(lines[1:end])
     try:
-        data = yaml.load(header, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(header, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 1
@@ -103,7 +104,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
         data = {}
     if not isinstance(data, dict):
         raise ContentError(path, "front matter must be a mapping of keys to values", 2)
-    return data, lines[end + 1:], end + 2
+    return data, lines[end + 1 :], end + 2
 
 
 def _match_label(line: str) -> tuple[str, str, str] | None:
@@ -130,8 +131,13 @@ def scan_sections(lines: list[str], first: int) -> tuple[str | None, list[RawSec
         if _FENCE.match(line):
             fenced = not fenced
         found = None if fenced else _match_label(line)
-        if found and h1 is None and line.startswith("# ") and current.kind is Kind.INTRO \
-                and not any(s.strip() for s in current.lines):
+        if (
+            found
+            and h1 is None
+            and line.startswith("# ")
+            and current.kind is Kind.INTRO
+            and not any(s.strip() for s in current.lines)
+        ):
             h1 = found[0].strip()
             continue
         if found:
@@ -144,8 +150,9 @@ def scan_sections(lines: list[str], first: int) -> tuple[str | None, list[RawSec
                 found = None  # a group inside the side effects, not a new section
             elif current.kind is Kind.FAQS and (is_qa_label(name) or name.endswith("?")):
                 found = None  # a question or an answer
-            elif kind is None and (style in ("plain", "bold-alone") or is_qa_label(name)
-                                   or name.endswith("?") or not name):
+            elif kind is None and (
+                style in ("plain", "bold-alone") or is_qa_label(name) or name.endswith("?") or not name
+            ):
                 found = None
         if not found:
             if not current.lines and not line.strip():
@@ -193,9 +200,16 @@ def parse_page(
     sections = []
     for raw in raw_sections:
         body_html = converter.convert(raw.kind, "\n".join(raw.lines))
-        sections.append(Section(kind=raw.kind, label=text_of(raw.label), line=raw.line,
-                                html=body_html.html, groups=body_html.groups,
-                                faqs=body_html.faqs))
+        sections.append(
+            Section(
+                kind=raw.kind,
+                label=text_of(raw.label),
+                line=raw.line,
+                html=body_html.html,
+                groups=body_html.groups,
+                faqs=body_html.faqs,
+            )
+        )
     lang = _scalar(meta.get("lang"), path, "lang") or "en"
     if not _LANG.match(lang):
         warnings.append(f"{path}: lang {lang!r} is not a language tag; using 'en'")
@@ -225,8 +239,9 @@ def parse_page(
     )
 
 
-def read_page(path: str | Path, *, content_root: str | Path | None = None,
-              max_bytes: int = 1_000_000) -> Leaflet:
+def read_page(
+    path: str | Path, *, content_root: str | Path | None = None, max_bytes: int = 1_000_000
+) -> Leaflet:
     """Read and parse the page at ``path``."""
     path = Path(path)
     try:

@@ -40,15 +40,20 @@ TEXT = {
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
-    Kind.GENERIC_NAME: 0, Kind.INTRO: 0,
+    Kind.GENERIC_NAME: 0,
+    Kind.INTRO: 0,
     Kind.USAGE: 1,
     # 2 is the serious side-effect callouts, 3 the rest of the side effects.
     Kind.SIDE_EFFECTS: 3,
-    Kind.DOSAGE: 4, Kind.PRECAUTIONS: 4, Kind.INTERACTIONS: 4, Kind.STORAGE: 4,
+    Kind.DOSAGE: 4,
+    Kind.PRECAUTIONS: 4,
+    Kind.INTERACTIONS: 4,
+    Kind.STORAGE: 4,
     Kind.HOW_IT_WORKS: 5,
     Kind.FAQS: 6,
     Kind.OTHER: 7,
-    Kind.DISCLAIMER: 8, Kind.NOTE: 8,
+    Kind.DISCLAIMER: 8,
+    Kind.NOTE: 8,
 }
 RUNNING_TITLE_MAX = 60
 
@@ -69,11 +74,14 @@ class GroupView:
     runs: tuple[Run, ...]
 
 
+_EMPTY = Markup("")
+
+
 @dataclass(frozen=True)
 class Block:
     kind: str
     label: str = ""
-    html: Markup = Markup("")
+    html: Markup = _EMPTY
     group: GroupView | None = None
     groups: tuple[GroupView, ...] = ()
     faqs: tuple[Any, ...] = ()
@@ -105,7 +113,8 @@ def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
         letter = (leaflet.slug[:1] or "_").lower()
         try:
             path = settings.path_pattern.format_map(
-                {"slug": leaflet.slug, "letter": letter, "path": leaflet.relpath or leaflet.slug})
+                {"slug": leaflet.slug, "letter": letter, "path": leaflet.relpath or leaflet.slug}
+            )
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"path_pattern {settings.path_pattern!r} is invalid: {exc}") from None
     return settings.base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~-._")
@@ -158,8 +167,9 @@ def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
     for index, section in enumerate(leaflet.sections):
         ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
     if not leaflet.of_kind(Kind.DISCLAIMER):
-        default = Block("disclaimer", TEXT["disclaimer"], _as_block(str(Markup.escape(
-            settings.default_disclaimer))))
+        default = Block(
+            "disclaimer", TEXT["disclaimer"], _as_block(str(Markup.escape(settings.default_disclaimer)))
+        )
         ranked.append((_RANK[Kind.DISCLAIMER], -1, default))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return tuple(block for _, _, block in ranked)
@@ -178,16 +188,15 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
     if kind is Kind.SIDE_EFFECTS:
         out: list[tuple[int, Block]] = [
             (2, Block("serious", group=_group_view(g)))
-            for g in section.groups if g.severity is Severity.SERIOUS
+            for g in section.groups
+            if g.severity is Severity.SERIOUS
         ]
         common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON)
         if common or section.html or not out:
             out.append((3, Block("side_effects", section.label, html, groups=common)))
         return out
     if kind is Kind.FAQS:
-        faqs = tuple(
-            type(f)(question=Markup(f.question), answer=_as_block(f.answer)) for f in section.faqs
-        )
+        faqs = tuple(type(f)(question=Markup(f.question), answer=_as_block(f.answer)) for f in section.faqs)
         return [(_RANK[kind], Block("faqs", section.label, html, faqs=faqs))]
     return [(_RANK[kind], Block(kind.value, section.label, html))]
 
@@ -231,8 +240,7 @@ def make_view(leaflet: Leaflet, settings: Settings, *, inline_css: bool = False)
     )
 
 
-def render_html(leaflet: Leaflet, settings: Settings | None = None, *,
-                inline_css: bool = False) -> str:
+def render_html(leaflet: Leaflet, settings: Settings | None = None, *, inline_css: bool = False) -> str:
     """The leaflet as an HTML document. With ``inline_css`` the stylesheets are embedded, so
     bare WeasyPrint given this one file prints the same leaflet."""
     settings = settings or Settings()

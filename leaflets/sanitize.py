@@ -14,18 +14,73 @@ import nh3
 #: Tags the real pages use. Everything else is removed (its text is kept, except for the
 #: tags in _DROP_WITH_CONTENT). ``img`` is allowed through nh3 only so that its alt text
 #: survives; _IMG below turns it into plain text.
-ALLOWED_TAGS = frozenset({
-    "p", "br", "b", "strong", "i", "em", "u", "s", "del", "ins", "mark", "small",
-    "sub", "sup", "code", "kbd", "pre", "blockquote", "hr", "span",
-    "ul", "ol", "li", "dl", "dt", "dd",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-    "h1", "h2", "h3", "h4", "h5", "h6",
-    "img",
-})
-ALLOWED_ATTRIBUTES = {"img": {"alt"}, "ol": {"start"}, "th": {"colspan", "rowspan"},
-                      "td": {"colspan", "rowspan"}}
-_DROP_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "iframe", "object",
-                                "embed", "svg", "math", "title", "textarea", "select"})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "del",
+        "ins",
+        "mark",
+        "small",
+        "sub",
+        "sup",
+        "code",
+        "kbd",
+        "pre",
+        "blockquote",
+        "hr",
+        "span",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "caption",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "img",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "img": {"alt"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+_DROP_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "title",
+        "textarea",
+        "select",
+    }
+)
 # nh3 writes attributes in one canonical form, so this pattern sees every img that survives.
 _IMG = re.compile(r'<img(?:\s+alt="([^"]*)")?\s*/?>')
 

@@ -53,8 +53,9 @@ def rendered(tmp_path_factory, settings):
 
 
 def pdftotext(path: Path, *args: str) -> str:
-    return subprocess.run(["pdftotext", *args, "-enc", "UTF-8", str(path), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", *args, "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def squash(text: str) -> str:

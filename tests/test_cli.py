@@ -41,8 +41,9 @@ def test_render_by_title_case_insensitive_html(run, tmp_path):
 def test_default_output_name(run, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     page = ROOT / "content" / "p" / "paracetamol.md"
-    result = CliRunner().invoke(cli, ["render", str(page), "--format", "html",
-                                      "--config", str(ROOT / "leaflets.toml")])
+    result = CliRunner().invoke(
+        cli, ["render", str(page), "--format", "html", "--config", str(ROOT / "leaflets.toml")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "paracetamol.html").exists()
 
@@ -95,23 +96,25 @@ def test_missing_file_exit_1(run):
 def test_no_traceback_in_real_process(tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"---\n[1, 2\n---\n")
-    proc = subprocess.run([sys.executable, "-m", "leaflets", "render", str(bad)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "leaflets", "render", str(bad)], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"error: {bad}:")
 
 
 def test_help_does_not_import_weasyprint():
-    code = ("import sys\nfrom leaflets.cli import main\nsys.argv=['leaflets','--help']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n")
+    code = (
+        "import sys\nfrom leaflets.cli import main\nsys.argv=['leaflets','--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "render" in proc.stdout
 
 
 def test_console_script_and_module_entry_points():
-    proc = subprocess.run([sys.executable, "-m", "leaflets", "--version"], capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "-m", "leaflets", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and "leaflets" in proc.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+from typing import ClassVar
 
 import pytest
 
@@ -13,9 +14,9 @@ from leaflets.pdf import LockedFetcher, html_to_pdf
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         _Counter.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "text/css")
@@ -77,9 +78,14 @@ def test_fetcher_unit_allows_only_asset_roots(secret, tmp_path):
     font = next(font_dirs()[0].glob("*.ttf"))
     assert fetcher.fetch(font.as_uri()).read()[:4] in (b"\x00\x01\x00\x00", b"true", b"OTTO")
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
-    for url in (secret.as_uri(), "http://127.0.0.1:1/x", "https://example.org/x",
-                "file://otherhost/etc/passwd", "ftp://127.0.0.1/x",
-                f"{styles_dir().as_uri()}/../../../../etc/hostname"):
+    for url in (
+        secret.as_uri(),
+        "http://127.0.0.1:1/x",
+        "https://example.org/x",
+        "file://otherhost/etc/passwd",
+        "ftp://127.0.0.1/x",
+        f"{styles_dir().as_uri()}/../../../../etc/hostname",
+    ):
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
 

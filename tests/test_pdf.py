@@ -48,8 +48,9 @@ def test_text_holds_every_side_effect_faq_disclaimer_and_note(rendered, settings
 
 @pytest.mark.parametrize("size", SIZES)
 def test_fonts_embedded_and_chosen_font_used(rendered, size):
-    out = subprocess.run(["pdffonts", str(rendered(BACLOFEN, size))], check=True,
-                         capture_output=True, text=True).stdout.splitlines()[2:]
+    out = subprocess.run(
+        ["pdffonts", str(rendered(BACLOFEN, size))], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
     assert out, "no fonts listed"
     rows = [line.split() for line in out]
     assert all(r[-5] == "yes" for r in rows), out  # emb column
@@ -64,8 +65,7 @@ def test_fallback_font_covers_symbols(rendered):
     for ch in "β₂µ≥’–":
         assert ch in text
     assert "\ufffd" not in text
-    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
-                           text=True).stdout
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "Noto-Sans" in fonts
 
 
@@ -73,14 +73,15 @@ def test_fallback_font_covers_symbols(rendered):
 def test_qr_decodes_to_the_online_url(rendered, tmp_path, size):
     found = decode_qr(rendered(BACLOFEN, size), tmp_path)
     assert found == ["https://rxhive.zynapte.com/composition/b/baclofen.html"]
-    assert "https://rxhive.zynapte.com/composition/b/baclofen.html" in pdftotext(
-        rendered(BACLOFEN, size))
+    assert "https://rxhive.zynapte.com/composition/b/baclofen.html" in pdftotext(rendered(BACLOFEN, size))
 
 
 def test_long_combination_qr_and_title(rendered, fixture_settings, tmp_path):
-    expected = ("https://rxhive.zynapte.com/composition/a/alphacillin-betamolol-gammazole-"
-                "deltaprofen-epsilonide-zetamycin-etacort-thetaphylline-iotastatin-kappavir-"
-                "lambdazine-muprolol.html")
+    expected = (
+        "https://rxhive.zynapte.com/composition/a/alphacillin-betamolol-gammazole-"
+        "deltaprofen-epsilonide-zetamycin-etacort-thetaphylline-iotastatin-kappavir-"
+        "lambdazine-muprolol.html"
+    )
     assert len(expected) > 150
     pdf = rendered(LONG, "standard", fixture_settings)
     assert decode_qr(pdf, tmp_path) == [expected]
@@ -127,8 +128,7 @@ def test_paper_sizes(rendered, settings, tmp_path):
     target, _ = write_pdf(leaflet, tmp_path / "letter.pdf", settings.replace(paper="letter"))
     info = subprocess.run(["pdfinfo", str(target)], capture_output=True, text=True).stdout
     assert "612 x 792 pts (letter)" in info
-    info = subprocess.run(["pdfinfo", str(rendered(BACLOFEN))], capture_output=True,
-                          text=True).stdout
+    info = subprocess.run(["pdfinfo", str(rendered(BACLOFEN))], capture_output=True, text=True).stdout
     assert "(A4)" in info
 
 

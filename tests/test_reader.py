@@ -45,7 +45,10 @@ def test_side_effects_grouped_by_the_pages_own_lines(testamol):
     assert common.severity is Severity.COMMON
     assert "Common side effects include:" in common.label
     assert [i.html.split("</strong>")[0] for i in common.items] == [
-        "<strong>Sleepiness:", "<strong>Upset stomach:", "<strong>Dry mouth:"]
+        "<strong>Sleepiness:",
+        "<strong>Upset stomach:",
+        "<strong>Dry mouth:",
+    ]
     assert serious.severity is Severity.SERIOUS
     assert serious.label_is_heading
     assert serious.label == "Less common but more serious side effects include:"
@@ -73,8 +76,10 @@ def test_model_is_frozen(testamol):
 
 
 def test_unknown_section_is_kept_in_order():
-    page = b"---\ntitle: X\n---\n**Usage:** for tests.\n\n**Storage tips for travel:** keep cool.\n\n" \
-           b"**Fun facts:** it is made up.\n\n**Note:** may not be accurate.\n"
+    page = (
+        b"---\ntitle: X\n---\n**Usage:** for tests.\n\n**Storage tips for travel:** keep cool.\n\n"
+        b"**Fun facts:** it is made up.\n\n**Note:** may not be accurate.\n"
+    )
     leaflet = parse_page(page, "x.md")
     kinds = [(s.kind, s.label) for s in leaflet.sections]
     assert (Kind.OTHER, "Fun facts") in kinds

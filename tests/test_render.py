@@ -16,8 +16,10 @@ BACLOFEN = ROOT / "content" / "b" / "baclofen.md"
 
 
 def severity_counts(html: str) -> tuple[int, int]:
-    return (len(re.findall(r'data-severity="serious"', html)),
-            len(re.findall(r'data-severity="common"', html)))
+    return (
+        len(re.findall(r'data-severity="serious"', html)),
+        len(re.findall(r'data-severity="common"', html)),
+    )
 
 
 def test_severity_markup_counts_match_the_page(fixture_settings):
@@ -31,8 +33,7 @@ def test_own_baclofen_page_counts(settings):
     source = BACLOFEN.read_text(encoding="utf-8")
     serious_part = source.split("serious side effects include:**")[1].split("**How it Works")[0]
     common_part = source.split("**Side Effects:**")[1].split("serious side effects include:**")[0]
-    expected = (len(re.findall(r"^\* ", serious_part, re.M)),
-                len(re.findall(r"^\* ", common_part, re.M)))
+    expected = (len(re.findall(r"^\* ", serious_part, re.M)), len(re.findall(r"^\* ", common_part, re.M)))
     assert expected[0] >= 3 and expected[1] >= 4
     assert severity_counts(html) == expected
 
@@ -46,14 +47,25 @@ def test_serious_callout_has_icon_and_text_label(fixture_settings):
 
 
 def test_print_order_moves_sections_never_duplicates(fixture_settings):
-    page = (b"---\ntitle: Order\n---\n**FAQs:**\n\n* **Q?** A.\n\n**Other thing:** o.\n\n"
-            b"**How it Works:** h.\n\n**Dosage:** d.\n\n**Side Effects:**\n\n* common one\n\n"
-            b"**Serious side effects:**\n\n* bad one\n\n**Usage:** u.\n\n**Note:** n.\n\n"
-            b"**Disclaimer:** dd.\n")
+    page = (
+        b"---\ntitle: Order\n---\n**FAQs:**\n\n* **Q?** A.\n\n**Other thing:** o.\n\n"
+        b"**How it Works:** h.\n\n**Dosage:** d.\n\n**Side Effects:**\n\n* common one\n\n"
+        b"**Serious side effects:**\n\n* bad one\n\n**Usage:** u.\n\n**Note:** n.\n\n"
+        b"**Disclaimer:** dd.\n"
+    )
     blocks = print_blocks(parse_page(page, "o.md"), fixture_settings)
     kinds = [b.kind for b in blocks]
-    assert kinds == ["usage", "serious", "side_effects", "dosage", "how_it_works", "faqs",
-                     "other", "note", "disclaimer"]
+    assert kinds == [
+        "usage",
+        "serious",
+        "side_effects",
+        "dosage",
+        "how_it_works",
+        "faqs",
+        "other",
+        "note",
+        "disclaimer",
+    ]
 
 
 def test_default_disclaimer_when_page_has_none():
@@ -96,9 +108,11 @@ def test_running_title_is_shortened_but_h1_is_whole():
 
 
 def test_autoescape_and_sanitised_body():
-    page = (b"---\ntitle: \"<script>alert(1)</script>\"\n---\n"
-            b"**Usage:** <script>alert(2)</script> <b onclick=\"x()\">bold</b> "
-            b"[click](javascript:alert(3)) ![a pill](file:///etc/passwd)\n")
+    page = (
+        b'---\ntitle: "<script>alert(1)</script>"\n---\n'
+        b'**Usage:** <script>alert(2)</script> <b onclick="x()">bold</b> '
+        b"[click](javascript:alert(3)) ![a pill](file:///etc/passwd)\n"
+    )
     html = render_html(parse_page(page, "x.md"), Settings())
     assert "<script>" not in html and "onclick" not in html and "javascript:" not in html
     assert "file:///etc/passwd" not in html
@@ -114,7 +128,6 @@ def test_inline_css_is_not_escaped(settings):
 
 @pytest.mark.parametrize("size", ["standard", "large"])
 def test_size_class(settings, size):
-    html = render_html(read_page(BACLOFEN, settings), settings.replace(size=size),
-                       inline_css=True)
+    html = render_html(read_page(BACLOFEN, settings), settings.replace(size=size), inline_css=True)
     assert f'class="size-{size}"' in html
     assert ("--body-size: 18pt" in html) == (size == "large")
