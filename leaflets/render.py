@@ -36,6 +36,7 @@ TEXT = {
     "disclaimer": "Disclaimer",
     "description": "Patient information leaflet",
     "phone": "Phone",
+    "logo": "Pharmacy logo",
 }
 
 #: Where each kind of section is printed: what the patient must act on comes first.
@@ -99,6 +100,7 @@ class View:
     inline_css: tuple[Markup, ...]
     text: dict[str, str]
     version: str
+    logo_uri: str | None = None
 
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
@@ -237,6 +239,7 @@ def make_view(leaflet: Leaflet, settings: Settings, *, inline_css: bool = False)
         inline_css=css,
         text=TEXT,
         version=__version__,
+        logo_uri=Path(settings.logo).resolve().as_uri() if settings.logo else None,
     )
 
 

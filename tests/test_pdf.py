@@ -152,3 +152,21 @@ def test_html_output_prints_the_same_with_bare_weasyprint(settings, tmp_path):
     assert "Atkinson-Hyperlegible" in fonts
     layout = pdftotext(pdf, "-layout")
     assert "Page 1 of" in layout and "Serious side effects" in layout
+
+
+def test_configured_logo_and_pharmacy_are_printed(tmp_path, settings):
+    from leaflets.pdf import pdf_bytes
+    from leaflets.settings import Pharmacy
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (60, 20), (0, 90, 40)).save(logo)
+    cfg = settings.replace(logo=logo, pharmacy=Pharmacy(name="Corner Pharmacy", phone="0123"))
+    data = pdf_bytes(read_page(BACLOFEN, cfg), cfg)
+    out = tmp_path / "logo.pdf"
+    out.write_bytes(data)
+    assert "Corner Pharmacy" in pdftotext(out)
+    with pikepdf.open(out) as pdf:
+        images = {img.objgen for img in pdf.pages[0].get_images().values()}
+    assert len(images) == 1
+    report = pdf_validator.validate_pdf(str(out), profile="ua1")
+    assert report.is_compliant, sorted({f.rule_id for f in report.failures})
