@@ -12,11 +12,7 @@ _KEYWORDS: tuple[tuple[Kind, str], ...] = (
     (Kind.GENERIC_NAME, r"generic\s+names?"),
     (Kind.SIDE_EFFECTS, r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?|events?)"),
     (Kind.FAQS, r"faqs?|frequently\s+asked|common\s+questions|questions"),
-    (
-        Kind.HOW_IT_WORKS,
-        r"how\s+(?:it|they|does\s+\S+(?:\s+\S+)?)\s+works?|how\s+\S+\s+works"
-        r"|mechanism(?:\s+of\s+action)?",
-    ),
+    (Kind.HOW_IT_WORKS, r"how\s+(?:\S+\s+){0,4}?works?|mechanism(?:\s+of\s+action)?"),
     (Kind.DOSAGE, r"dosage|doses?|dosing|how\s+to\s+(?:take|use)|administration"),
     (Kind.USAGE, r"usage|uses?|indications?|used\s+for|what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for"),
     (Kind.PRECAUTIONS, r"precautions?|warnings?|contra-?indications?|cautions?"),
@@ -34,9 +30,16 @@ _QA_LABEL = re.compile(r"^(?:q|a|q\s*\d+|a\s*\d+|question|answer)$", re.I)
 MAX_LABEL_WORDS = 8
 
 
-def classify(label: str) -> Kind | None:
-    """The canonical section a label names, or None when it names none."""
+def classify(label: str, *, anchored: bool = False) -> Kind | None:
+    """The canonical section a label names, or None when it names none.
+
+    ``anchored`` asks that the label start with the keyword (for plain ``Usage:`` labels, where a
+    sentence such as "The individual components have their uses:" must not count).
+    """
     text = clean_label(label)
+    # Qualifiers do not change what a label names: "FAQs (for each drug individually …)",
+    # "Dosage: NOT FOR INTERNAL USE …".
+    text = re.sub(r"\s*[(\[].*?(?:[)\]]|$)", " ", text).split(":")[0].strip()
     if not text or len(text.split()) > MAX_LABEL_WORDS or _QA_LABEL.match(text):
         return None
     best: tuple[int, int, Kind] | None = None
@@ -44,7 +47,9 @@ def classify(label: str) -> Kind | None:
         m = pattern.search(text)
         if m and (best is None or (m.start(), order) < best[:2]):
             best = (m.start(), order, kind)
-    return best[2] if best else None
+    if best is None or (anchored and (best[0] != 0 or len(text.split()) > 5)):
+        return None
+    return best[2]
 
 
 def is_qa_label(label: str) -> bool:

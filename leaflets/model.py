@@ -82,6 +82,16 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Something ``check`` reports about a page. ``line`` is None when no line applies."""
+
+    level: str  # "error", "warning" or "info"
+    code: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Leaflet:
     source: str
     slug: str
@@ -97,10 +107,31 @@ class Leaflet:
     permalink: str | None = None
     #: Path relative to the content folder, without suffix (``b/baclofen``).
     relpath: str = ""
-    warnings: tuple[str, ...] = field(default=())
+    #: The page's first H1, when it says something other than the title (it is printed too).
+    h1: str | None = None
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Warnings as ``file:line: message`` lines."""
+        return tuple(
+            f"{self.source}{f':{p.line}' if p.line else ''}: {p.message}"
+            for p in self.problems
+            if p.level == "warning"
+        )
+
+    def all_sections(self) -> tuple[Section, ...]:
+        """Every section, children (per-ingredient blocks) included, in page order."""
+
+        def walk(sections: tuple[Section, ...]):
+            for s in sections:
+                yield s
+                yield from walk(s.children)
+
+        return tuple(walk(self.sections))
 
     def of_kind(self, *kinds: Kind) -> tuple[Section, ...]:
-        return tuple(s for s in self.sections if s.kind in kinds)
+        return tuple(s for s in self.all_sections() if s.kind in kinds)
 
     @property
     def side_effect_groups(self) -> tuple[SideEffectGroup, ...]:

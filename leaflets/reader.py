@@ -12,36 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import ContentError, NotALeafletError
-from .labels import classify, clean_label, is_qa_label, marks_serious
 from .markdown_ext import SectionConverter
-from .model import Kind, Leaflet, Section
+from .model import Kind, Leaflet, Problem, Section
 from .sanitize import text_of
+from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
 
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-# **Label:** rest   |   **Label**: rest   |   __Label:__ rest
-_BOLD_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]{1,120}?)\s*(?::\s*\1|\1\s*:)\s*(?P<rest>.*)$")
-# **Usage** alone on a line (no colon): a label only when it names a known section.
-_BOLD_ALONE = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]{1,80}?)\1\s*$")
-# Usage: rest  — plain labels only count for known keywords.
-_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Z][\w ()/&'’,-]{1,60}?)\s*:\s*(?P<rest>.*)$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _DATE_KEYS = ("date", "lastModified", "last_modified", "reviewed")
-
-
-@dataclass
-class RawSection:
-    kind: Kind
-    label: str
-    line: int
-    lines: list[str] = field(default_factory=list)
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -107,65 +90,6 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
     return data, lines[end + 1 :], end + 2
 
 
-def _match_label(line: str) -> tuple[str, str, str] | None:
-    """(label, rest, style) when the line starts with a section-like label."""
-    if m := _HEADING.match(line):
-        return m.group(2), "", "heading"
-    if m := _BOLD_LABEL.match(line):
-        return m.group("label"), m.group("rest"), "bold"
-    if m := _BOLD_ALONE.match(line):
-        return m.group("label"), "", "bold-alone"
-    if m := _PLAIN_LABEL.match(line):
-        return m.group("label"), m.group("rest"), "plain"
-    return None
-
-
-def scan_sections(lines: list[str], first: int) -> tuple[str | None, list[RawSection]]:
-    """Split body lines into sections by their labels. Returns (H1 text, sections)."""
-    h1: str | None = None
-    current = RawSection(Kind.INTRO, "", first)
-    sections = [current]
-    fenced = False
-    for offset, line in enumerate(lines):
-        number = first + offset
-        if _FENCE.match(line):
-            fenced = not fenced
-        found = None if fenced else _match_label(line)
-        if (
-            found
-            and h1 is None
-            and line.startswith("# ")
-            and current.kind is Kind.INTRO
-            and not any(s.strip() for s in current.lines)
-        ):
-            h1 = found[0].strip()
-            continue
-        if found:
-            label, rest, style = found
-            kind = classify(label)
-            name = clean_label(label)
-            if current.kind is Kind.SIDE_EFFECTS and (
-                kind is Kind.SIDE_EFFECTS or (kind is None and marks_serious(name))
-            ):
-                found = None  # a group inside the side effects, not a new section
-            elif current.kind is Kind.FAQS and (is_qa_label(name) or name.endswith("?")):
-                found = None  # a question or an answer
-            elif kind is None and (
-                style in ("plain", "bold-alone") or is_qa_label(name) or name.endswith("?") or not name
-            ):
-                found = None
-        if not found:
-            if not current.lines and not line.strip():
-                if current.kind is Kind.INTRO:
-                    current.line = number + 1
-                continue
-            current.lines.append(line)
-            continue
-        current = RawSection(kind or Kind.OTHER, name, number, [rest] if rest.strip() else [])
-        sections.append(current)
-    return h1, [s for s in sections if s.kind is not Kind.INTRO or any(x.strip() for x in s.lines)]
-
-
 def _scalar(value: Any, path: str, key: str) -> str | None:
     if value is None:
         return None
@@ -186,35 +110,36 @@ def parse_page(
 ) -> Leaflet:
     """Parse the bytes of one page into a Leaflet. Raises ContentError (or NotALeafletError)."""
     path = str(path)
-    text, warnings = decode(data, path, max_bytes)
+    text, notes = decode(data, path, max_bytes)
+    problems = [Problem("warning", "encoding", n) for n in notes]
     meta, body, first = split_front_matter(text, path)
-    h1, raw_sections = scan_sections(body, first)
-    title = _scalar(meta.get("title"), path, "title") or (text_of(h1) if h1 else None)
+    h1, raw_sections = scan_sections(list(enumerate(body, first)))
+    title = _scalar(meta.get("title"), path, "title") or (text_of(h1[1]) if h1 else None)
     if not title:
         raise ContentError(path, "page has no title (no 'title:' in front matter and no '# ' heading)")
     if meta.get("is_banned") is True:
         raise NotALeafletError(path, "the page marks the product as banned (is_banned: true)")
-    if not any(s.kind not in (Kind.INTRO, Kind.OTHER) for s in raw_sections):
+    if not _is_leaflet(raw_sections):
         raise NotALeafletError(path, "not a leaflet: the page has no recognisable section")
     converter = converter or _converter()
-    sections = []
-    for raw in raw_sections:
-        body_html = converter.convert(raw.kind, "\n".join(raw.lines))
-        sections.append(
-            Section(
-                kind=raw.kind,
-                label=text_of(raw.label),
-                line=raw.line,
-                html=body_html.html,
-                groups=body_html.groups,
-                faqs=body_html.faqs,
-            )
-        )
+    sections = [_build(raw, converter) for raw in raw_sections]
+    heading = None
+    if h1 and _norm(text_of(h1[1])) != _norm(title):
+        # The page's own heading says something else: print it too, nothing is dropped.
+        heading = text_of(converter.convert(Kind.INTRO, h1[1]).html)
+    if not any(s.faqs for s in _walk(sections)) and isinstance(meta.get("faqs"), list):
+        at = next((n for n, t in enumerate(text.split("\n")[:first], 1) if t.startswith("faqs:")), 1)
+        faqs = _front_matter_faqs(meta["faqs"], converter, at)
+        if faqs is not None:
+            sections.append(faqs)
+    if (line := looks_truncated(raw_sections)) is not None:
+        problems.append(Problem("warning", "truncated",
+                                "page looks truncated: it stops mid-sentence", line))
     lang = _scalar(meta.get("lang"), path, "lang") or "en"
     if not _LANG.match(lang):
-        warnings.append(f"{path}: lang {lang!r} is not a language tag; using 'en'")
+        problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
-    generic = next((text_of(s.html) for s in sections if s.kind is Kind.GENERIC_NAME), None)
+    generic = next((text_of(s.html) for s in _walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = next((d for k in _DATE_KEYS if (d := _scalar(meta.get(k), path, k))), None)
     source = Path(path)
     relpath = source.with_suffix("").name
@@ -235,8 +160,63 @@ def parse_page(
         date=date,
         permalink=_scalar(meta.get("permalink"), path, "permalink"),
         relpath=str(relpath),
-        warnings=tuple(warnings),
+        h1=heading,
+        problems=tuple(problems),
     )
+
+
+def _is_leaflet(sections: list[RawSection]) -> bool:
+    stack = list(sections)
+    while stack:
+        s = stack.pop()
+        if s.kind in LEAFLET_KINDS:
+            return True
+        stack.extend(s.children)
+    return False
+
+
+def _build(raw: RawSection, converter: SectionConverter) -> Section:
+    body = converter.convert(raw.kind, raw.text)
+    return Section(
+        kind=raw.kind,
+        label=text_of(raw.label),
+        line=raw.line,
+        html=body.html,
+        groups=body.groups,
+        faqs=body.faqs,
+        children=tuple(_build(child, converter) for child in raw.children),
+    )
+
+
+def _walk(sections):
+    for s in sections:
+        yield s
+        yield from _walk(s.children)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def _front_matter_faqs(items: list[Any], converter: SectionConverter, line: int) -> Section | None:
+    """gen3's ``faqs: [{q, a}]``. The importer often left the answer inside ``q`` too
+    (``"Question?**\n\n**A:** answer"``): keep the question, and the answer from ``a`` or ``q``."""
+    lines = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+            continue
+        q = item["q"]
+        a = item.get("a") if isinstance(item.get("a"), str) else ""
+        parts = re.split(r"\*\*\s*A\s*:\s*\*\*|\n\s*\n", q, maxsplit=1)
+        head, tail = parts[0], (parts[1] if len(parts) > 1 else "")
+        question = re.sub(r"[*_]+", "", head).strip()
+        answer = re.sub(r"^\s*\**\s*A\s*:\s*\**\s*", "", a or tail).strip()
+        if question:
+            lines.append(f"* **{question}** {' '.join(answer.split())}")
+    if not lines:
+        return None
+    body = converter.convert(Kind.FAQS, "\n".join(lines))
+    return Section(kind=Kind.FAQS, label="FAQs", line=line, html=body.html, faqs=body.faqs)
 
 
 def read_page(

@@ -86,6 +86,8 @@ class Block:
     group: GroupView | None = None
     groups: tuple[GroupView, ...] = ()
     faqs: tuple[Any, ...] = ()
+    #: Per-ingredient blocks print their own sections inside them.
+    children: tuple[Block, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,9 @@ def _as_block(html: str) -> Markup:
 
 def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
     """The leaflet's sections as printed blocks, in print order. Each section appears once."""
-    ranked: list[tuple[int, int, Block]] = []
-    for index, section in enumerate(leaflet.sections):
-        ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
+    ranked = _ranked(leaflet.sections)
+    if leaflet.h1:
+        ranked.append((0, -1, Block("heading", html=Markup("<p>%s</p>") % leaflet.h1)))
     if not leaflet.of_kind(Kind.DISCLAIMER):
         default = Block(
             "disclaimer", TEXT["disclaimer"], _as_block(str(Markup.escape(settings.default_disclaimer)))
@@ -175,6 +177,21 @@ def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
         ranked.append((_RANK[Kind.DISCLAIMER], -1, default))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return tuple(block for _, _, block in ranked)
+
+
+def _ranked(sections: tuple[Section, ...]) -> list[tuple[int, int, Block]]:
+    ranked: list[tuple[int, int, Block]] = []
+    for index, section in enumerate(sections):
+        if section.children:
+            inner = _ranked(section.children)
+            inner.sort(key=lambda r: (r[0], r[1]))
+            rank = min(r for r, _, _ in inner) if inner else _RANK[Kind.OTHER]
+            block = Block("group", section.label, Markup(section.html),
+                          children=tuple(b for _, _, b in inner))
+            ranked.append((max(rank, 1), index, block))
+            continue
+        ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
+    return ranked
 
 
 def _section_blocks(section: Section) -> list[tuple[int, Block]]:

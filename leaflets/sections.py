@@ -1,0 +1,241 @@
+"""Find a page's sections with a line-aware scan, so every section keeps its source line.
+
+Python-Markdown's tree has no line numbers, so section boundaries are found here, from the labels
+pages really use: ``**Usage:** text``, ``**Usage:**`` alone, ``Usage:``, ``## Usage``,
+``### **Usage:**``, ``**Generic Name: X**``, and per-ingredient blocks whose sections are bullets
+(``* **Usage:** …``). Each section's body then goes to Python-Markdown (markdown_ext).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .labels import classify, clean_label, is_qa_label, marks_serious
+from .model import Kind
+
+Line = tuple[int, str]  # (1-based source line, text)
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# **Label:** rest   |   **Label**: rest   |   __Label:__ rest
+_BOLD_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]{1,120}?)\s*(?::\s*\1|\1\s*:)\s*(?P<rest>.*)$")
+# **Generic Name: Clonazepam** — the value inside the bold.
+_BOLD_WRAPPED = re.compile(r"^\*\*(?P<label>[^*:\n]{1,60}):\s*(?P<rest>[^*\n]+?)\s*\*\*\s*$")
+# **Usage** alone on a line (no colon): a label only when it names a known section.
+_BOLD_ALONE = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]{1,80}?)\1\s*$")
+# Usage: rest  — plain labels only count for known keywords.
+_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Z][\w ()/&'’,-]{1,60}?)\s*:\s*(?P<rest>.*)$")
+# * **Usage:** rest  — a section given as a bullet (per-ingredient pages).
+_BULLET_LABEL = re.compile(
+    r"^(?P<indent>\s*)(?P<marker>[*+-]|\d+[.)])\s+\*\*(?P<label>[^*\n]{1,120}?)\s*(?::\s*\*\*|\*\*\s*:)"
+    r"\s*(?P<rest>.*)$"
+)
+
+#: A page is a leaflet when it has at least one of these; a note alone is a refusal's footer.
+LEAFLET_KINDS = frozenset(Kind) - {Kind.INTRO, Kind.OTHER, Kind.NOTE, Kind.DISCLAIMER}
+
+
+@dataclass
+class RawSection:
+    kind: Kind
+    label: str
+    line: int
+    lines: list[Line] = field(default_factory=list)
+    #: Heading level that opened the section; None for a bold or plain label.
+    level: int | None = None
+    children: list[RawSection] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(text for _, text in self.lines)
+
+    def has_body(self) -> bool:
+        return any(text.strip() for _, text in self.lines)
+
+
+def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
+    """(label, rest, style, heading level) when the line starts with a section-like label."""
+    if m := _HEADING.match(line):
+        return m.group(2), "", "heading", len(m.group(1))
+    if m := _BOLD_LABEL.match(line):
+        return m.group("label"), m.group("rest"), "bold", None
+    if (m := _BOLD_WRAPPED.match(line)) and classify(m.group("label")) is not None:
+        return m.group("label"), m.group("rest"), "bold", None
+    if m := _BOLD_ALONE.match(line):
+        return m.group("label"), "", "bold-alone", None
+    if (m := _PLAIN_LABEL.match(line)) and classify(m.group("label"), anchored=True):
+        return m.group("label"), m.group("rest"), "plain", None
+    return None
+
+
+def _starts_section(current: RawSection, label: str, kind: Kind | None, style: str,
+                    level: int | None) -> bool:
+    name = clean_label(label)
+    if not name or is_qa_label(name) or name.endswith("?"):
+        return False  # a question or an answer, never a section
+    if current.kind is Kind.SIDE_EFFECTS and (
+        kind is Kind.SIDE_EFFECTS or (kind is None and marks_serious(name))
+    ):
+        return False  # a group inside the side effects
+    if current.level is not None:
+        # Inside a section opened by a heading, deeper headings and bold labels are its content,
+        # except the page's closing disclaimer and note. An unknown heading ("### Amitriptyline",
+        # a repeated title) only groups what follows, so known labels still open sections in it.
+        if style == "heading":
+            deeper = level is not None and level > current.level
+            if not deeper:
+                return True
+            return current.kind is Kind.OTHER and kind in LEAFLET_KINDS
+        if current.kind is not Kind.OTHER:
+            return kind in (Kind.DISCLAIMER, Kind.NOTE)
+    if kind is None:
+        return style in ("bold", "heading")
+    return True
+
+
+def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
+    """Split body lines into sections by their labels. Returns ((line, H1 text), sections)."""
+    h1: Line | None = None
+    first = lines[0][0] if lines else 1
+    current = RawSection(Kind.INTRO, "", first)
+    sections = [current]
+    fenced = False
+    for number, line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+        found = None if fenced else _match_label(line)
+        if (found and found[3] == 1 and h1 is None and current.kind is Kind.INTRO
+                and not current.has_body()):
+            h1 = (number, found[0].strip())
+            continue
+        if found:
+            label, rest, style, level = found
+            kind = classify(label)
+            if _starts_section(current, label, kind, style, level):
+                current = RawSection(kind or Kind.OTHER, clean_label(label), number,
+                                     [(number, rest)] if rest.strip() else [], level)
+                sections.append(current)
+                continue
+        if not current.lines and not line.strip():
+            if current.kind is Kind.INTRO:
+                current.line = number + 1
+            continue
+        current.lines.append((number, line))
+    sections = [s for s in sections if s.kind is not Kind.INTRO or s.has_body()]
+    for section in sections:
+        _nest_bullets(section)
+    return h1, _group_ingredients(sections)
+
+
+def _known_bullets(lines: list[Line]) -> bool:
+    return any((m := _BULLET_LABEL.match(text)) and classify(m.group("label")) in LEAFLET_KINDS
+               for _, text in lines)
+
+
+def _nest_bullets(section: RawSection) -> None:
+    """Per-ingredient blocks often give their sections as bullets: make them child sections."""
+    if section.kind not in (Kind.OTHER, Kind.INTRO) or not _known_bullets(section.lines):
+        return
+    lead, rest = _unbullet(section.lines)
+    _, children = scan_sections(rest)
+    section.lines = lead
+    section.children = [c for c in children if c.kind is not Kind.INTRO or c.has_body()]
+    if children and children[0].kind is Kind.INTRO:
+        # Text between the block's own label and its first bullet stays the block's text.
+        section.lines = lead + children[0].lines
+        section.children = children[1:]
+
+
+def _unbullet(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """Turn bullet labels at the outermost level into label lines and dedent their content.
+
+    Returns (lines before the first bullet label, the rewritten rest). One line stays one line,
+    so line numbers survive.
+    """
+    indents = [len(m.group("indent")) for _, t in lines if (m := _BULLET_LABEL.match(t))]
+    base = min(indents)
+    lead: list[Line] = []
+    out: list[Line] = []
+    content: int | None = None  # indent of the current bullet label's content
+    for number, text in lines:
+        m = _BULLET_LABEL.match(text)
+        if m and len(m.group("indent")) == base:
+            out.append((number, f"**{m.group('label')}:** {m.group('rest')}".rstrip()))
+            content = base + len(m.group("marker")) + 1
+            continue
+        if content is None:
+            lead.append((number, text))
+            continue
+        width = len(text) - len(text.lstrip(" "))
+        if text.strip() and width <= base:
+            content = None  # the bullet ended: this line belongs to the block again
+            out.append((number, text))
+            continue
+        # Nested content: dedent by the bullet's content indent (at most to column 0).
+        cut = min(width, max(content, 4 if width >= 4 else width))
+        out.append((number, text[cut:] if text.strip() else ""))
+    return lead, out
+
+
+_INGREDIENT_BODY_LIMIT = 1  # non-blank lines an ingredient label may carry before its sections
+
+
+def _group_ingredients(sections: list[RawSection]) -> list[RawSection]:
+    """``**Drug A:**`` labels followed by their own Usage, Side Effects … keep that grouping."""
+    parents = [
+        i for i, s in enumerate(sections)
+        if s.kind is Kind.OTHER and not s.children
+        and sum(1 for _, t in s.lines if t.strip()) <= _INGREDIENT_BODY_LIMIT
+        and i + 1 < len(sections) and sections[i + 1].kind in LEAFLET_KINDS
+    ]
+    if len(parents) < 2:
+        return sections
+    parent_set = set(parents)
+    out: list[RawSection] = []
+    i = 0
+    while i < len(sections):
+        section = sections[i]
+        out.append(section)
+        i += 1
+        if i - 1 not in parent_set:
+            continue
+        seen: set[Kind] = set()
+        while (i < len(sections) and i not in parent_set and sections[i].kind in LEAFLET_KINDS
+               and sections[i].kind not in seen):
+            seen.add(sections[i].kind)
+            section.children.append(sections[i])
+            i += 1
+    return out
+
+
+_UNCLOSED_BOLD = re.compile(r"\*\*")
+_ENDS_OPEN = re.compile(r"[\w,;(\-–]$")
+
+
+def looks_truncated(sections: list[RawSection]) -> int | None:
+    """The line where the page seems to stop mid-sentence, or None.
+
+    Generations that ran out of tokens stop mid-sentence (often with an unclosed ``**``), usually
+    just before the footer note that the site adds.
+    """
+    for section in _flatten(sections):
+        body = [(n, t) for n, t in section.lines if t.strip()]
+        if not body:
+            continue
+        number, last = body[-1]
+        stripped = last.strip()
+        if len(_UNCLOSED_BOLD.findall(stripped)) % 2 == 1:
+            return number
+        prose = not re.match(r"^([*+-]|\d+[.)]|#|\|)", stripped)
+        if prose and len(stripped) >= 40 and _ENDS_OPEN.search(stripped):
+            return number
+    return None
+
+
+def _flatten(sections: list[RawSection]) -> list[RawSection]:
+    out = []
+    for s in sections:
+        out.append(s)
+        out.extend(_flatten(s.children))
+    return out
