@@ -133,8 +133,7 @@ def parse_page(
         if faqs is not None:
             sections.append(faqs)
     if (line := looks_truncated(raw_sections)) is not None:
-        problems.append(Problem("warning", "truncated",
-                                "page looks truncated: it stops mid-sentence", line))
+        problems.append(Problem("warning", "truncated", "page looks truncated: it stops mid-sentence", line))
     lang = _scalar(meta.get("lang"), path, "lang") or "en"
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))

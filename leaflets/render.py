@@ -186,8 +186,9 @@ def _ranked(sections: tuple[Section, ...]) -> list[tuple[int, int, Block]]:
             inner = _ranked(section.children)
             inner.sort(key=lambda r: (r[0], r[1]))
             rank = min(r for r, _, _ in inner) if inner else _RANK[Kind.OTHER]
-            block = Block("group", section.label, Markup(section.html),
-                          children=tuple(b for _, _, b in inner))
+            block = Block(
+                "group", section.label, Markup(section.html), children=tuple(b for _, _, b in inner)
+            )
             ranked.append((max(rank, 1), index, block))
             continue
         ranked.extend((rank, index, block) for rank, block in _section_blocks(section))

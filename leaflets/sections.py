@@ -69,8 +69,9 @@ def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
     return None
 
 
-def _starts_section(current: RawSection, label: str, kind: Kind | None, style: str,
-                    level: int | None) -> bool:
+def _starts_section(
+    current: RawSection, label: str, kind: Kind | None, style: str, level: int | None
+) -> bool:
     name = clean_label(label)
     if not name or is_qa_label(name) or name.endswith("?"):
         return False  # a question or an answer, never a section
@@ -105,16 +106,20 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
         if _FENCE.match(line):
             fenced = not fenced
         found = None if fenced else _match_label(line)
-        if (found and found[3] == 1 and h1 is None and current.kind is Kind.INTRO
-                and not current.has_body()):
+        if found and found[3] == 1 and h1 is None and current.kind is Kind.INTRO and not current.has_body():
             h1 = (number, found[0].strip())
             continue
         if found:
             label, rest, style, level = found
             kind = classify(label)
             if _starts_section(current, label, kind, style, level):
-                current = RawSection(kind or Kind.OTHER, clean_label(label), number,
-                                     [(number, rest)] if rest.strip() else [], level)
+                current = RawSection(
+                    kind or Kind.OTHER,
+                    clean_label(label),
+                    number,
+                    [(number, rest)] if rest.strip() else [],
+                    level,
+                )
                 sections.append(current)
                 continue
         if not current.lines and not line.strip():
@@ -129,8 +134,9 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
 
 
 def _known_bullets(lines: list[Line]) -> bool:
-    return any((m := _BULLET_LABEL.match(text)) and classify(m.group("label")) in LEAFLET_KINDS
-               for _, text in lines)
+    return any(
+        (m := _BULLET_LABEL.match(text)) and classify(m.group("label")) in LEAFLET_KINDS for _, text in lines
+    )
 
 
 def _nest_bullets(section: RawSection) -> None:
@@ -184,10 +190,13 @@ _INGREDIENT_BODY_LIMIT = 1  # non-blank lines an ingredient label may carry befo
 def _group_ingredients(sections: list[RawSection]) -> list[RawSection]:
     """``**Drug A:**`` labels followed by their own Usage, Side Effects … keep that grouping."""
     parents = [
-        i for i, s in enumerate(sections)
-        if s.kind is Kind.OTHER and not s.children
+        i
+        for i, s in enumerate(sections)
+        if s.kind is Kind.OTHER
+        and not s.children
         and sum(1 for _, t in s.lines if t.strip()) <= _INGREDIENT_BODY_LIMIT
-        and i + 1 < len(sections) and sections[i + 1].kind in LEAFLET_KINDS
+        and i + 1 < len(sections)
+        and sections[i + 1].kind in LEAFLET_KINDS
     ]
     if len(parents) < 2:
         return sections
@@ -201,8 +210,12 @@ def _group_ingredients(sections: list[RawSection]) -> list[RawSection]:
         if i - 1 not in parent_set:
             continue
         seen: set[Kind] = set()
-        while (i < len(sections) and i not in parent_set and sections[i].kind in LEAFLET_KINDS
-               and sections[i].kind not in seen):
+        while (
+            i < len(sections)
+            and i not in parent_set
+            and sections[i].kind in LEAFLET_KINDS
+            and sections[i].kind not in seen
+        ):
             seen.add(sections[i].kind)
             section.children.append(sections[i])
             i += 1
@@ -216,21 +229,29 @@ _ENDS_OPEN = re.compile(r"[\w,;(\-–]$")
 def looks_truncated(sections: list[RawSection]) -> int | None:
     """The line where the page seems to stop mid-sentence, or None.
 
-    Generations that ran out of tokens stop mid-sentence (often with an unclosed ``**``), usually
-    just before the footer note that the site adds.
+    Generations that ran out of tokens stop mid-sentence (often with an unclosed ``**``), just
+    before the footer note that the site appends: so the last content section is the one to read.
     """
-    for section in _flatten(sections):
-        body = [(n, t) for n, t in section.lines if t.strip()]
-        if not body:
-            continue
-        number, last = body[-1]
-        stripped = last.strip()
-        if len(_UNCLOSED_BOLD.findall(stripped)) % 2 == 1:
-            return number
-        prose = not re.match(r"^([*+-]|\d+[.)]|#|\|)", stripped)
-        if prose and len(stripped) >= 40 and _ENDS_OPEN.search(stripped):
-            return number
+    content = [s for s in _flatten(sections) if s.kind not in _NOT_CONTENT and s.has_body()]
+    if not content:
+        return None
+    last = max(content, key=lambda s: max(n for n, t in s.lines if t.strip()))
+    number, text = max((n, t) for n, t in last.lines if t.strip())
+    stripped = text.strip()
+    if len(_UNCLOSED_BOLD.findall(stripped)) % 2 == 1:
+        return number
+    if not _ENDS_OPEN.search(stripped.rstrip("*_ ")):
+        return None
+    item = re.match(r"^([*+-]|\d+[.)])\s", stripped)
+    described = re.search(r"\*\*[^*]+[:?]\s*\*\*\s*\S", stripped)  # "* **Term:** text that"
+    answer = last.kind is Kind.FAQS and ("?**" in stripped or not item)
+    prose = not item and len(stripped.split()) >= 4
+    if answer or prose or (item and (described or len(stripped) >= 60)):
+        return number
     return None
+
+
+_NOT_CONTENT = frozenset({Kind.NOTE, Kind.GENERIC_NAME})
 
 
 def _flatten(sections: list[RawSection]) -> list[RawSection]:
