@@ -167,7 +167,7 @@ def _as_block(html: str) -> Markup:
 
 def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
     """The leaflet's sections as printed blocks, in print order. Each section appears once."""
-    ranked = _ranked(leaflet.sections)
+    ranked = _ranked(leaflet.sections, _words(leaflet.title))
     if leaflet.h1:
         ranked.append((0, -1, Block("heading", html=Markup("<p>%s</p>") % leaflet.h1)))
     if not leaflet.of_kind(Kind.DISCLAIMER):
@@ -179,17 +179,25 @@ def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
     return tuple(block for _, _, block in ranked)
 
 
-def _ranked(sections: tuple[Section, ...]) -> list[tuple[int, int, Block]]:
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W_]+", text.casefold()) if len(w) > 2}
+
+
+def _ranked(sections: tuple[Section, ...], title_words: set[str]) -> list[tuple[int, int, Block]]:
     ranked: list[tuple[int, int, Block]] = []
     for index, section in enumerate(sections):
         if section.children:
-            inner = _ranked(section.children)
+            inner = _ranked(section.children, title_words)
             inner.sort(key=lambda r: (r[0], r[1]))
-            rank = min(r for r, _, _ in inner) if inner else _RANK[Kind.OTHER]
             block = Block(
                 "group", section.label, Markup(section.html), children=tuple(b for _, _, b in inner)
             )
-            ranked.append((max(rank, 1), index, block))
+            # An ingredient's block ("Amoxicillin", named in the title) is printed where its first
+            # section would be; any other block of sections is "any other section".
+            name = _words(re.sub(r"\(.*?\)", " ", section.label))
+            ingredient = bool(name) and name <= title_words
+            rank = min((r for r, _, _ in inner), default=_RANK[Kind.OTHER])
+            ranked.append((max(rank, 1) if ingredient else _RANK[Kind.OTHER], index, block))
             continue
         ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
     return ranked

@@ -130,7 +130,30 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
     sections = [s for s in sections if s.kind is not Kind.INTRO or s.has_body()]
     for section in sections:
         _nest_bullets(section)
-    return h1, _group_ingredients(sections)
+    return h1, _group_ingredients(_nest_headings(sections))
+
+
+def _nest_headings(sections: list[RawSection]) -> list[RawSection]:
+    """An unknown heading ("### Amitriptyline", "## Drug Profile Summary") holds the sections under
+    it, down to the next heading of its level; the page's closing disclaimer and note stay out."""
+    out: list[RawSection] = []
+    i = 0
+    while i < len(sections):
+        parent = sections[i]
+        out.append(parent)
+        i += 1
+        if parent.kind is not Kind.OTHER or parent.level is None:
+            continue
+        while i < len(sections):
+            child = sections[i]
+            if child.level is not None and child.level <= parent.level:
+                break
+            if child.level is None and child.kind in (Kind.NOTE, Kind.DISCLAIMER):
+                break
+            parent.children.append(child)
+            i += 1
+        parent.children = _group_ingredients(_nest_headings(parent.children))
+    return out
 
 
 def _known_bullets(lines: list[Line]) -> bool:
