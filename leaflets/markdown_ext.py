@@ -128,6 +128,119 @@ def _bold_only(el: etree.Element) -> bool:
     )
 
 
+def _severity(line: str) -> Severity:
+    return Severity.SERIOUS if marks_serious(line) else Severity.COMMON
+
+
+_SE_WORDS = re.compile(r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?)", re.I)
+_FREQUENCY = re.compile(
+    r"(?:(?:very|less|more|most|un|not|but|and|or|other|rare|rarely|common|commonly|uncommon|"
+    r"serious|severe|frequent|infrequent|mild|moderate|possible|potential|general|also)[\s,/&-]*)+",
+    re.I,
+)
+
+
+def _is_group_label(label: str) -> bool:
+    """ "Serious side effects", "Common (>10%)", "Rare but serious" — not "Drowsiness"."""
+    core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip().rstrip(":").strip()
+    return bool(_SE_WORDS.search(core) or (core and _FREQUENCY.fullmatch(core)))
+
+
+def _is_group_item(li: etree.Element) -> bool:
+    if (li.text or "").strip() or not len(li) or li[0].tag not in _BOLD:
+        return False
+    label = text(li[0])
+    colon = label.endswith(":") or (li[0].tail or "").lstrip().startswith(":")
+    return colon and _is_group_label(label)
+
+
+def _first_sentence(line: str) -> str:
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*])", line.strip(), maxsplit=1)[0]
+
+
+def _opens_serious(line: str) -> bool:
+    first = _first_sentence(line)
+    return bool(_SE_WORDS.search(first)) and marks_serious(first)
+
+
+def _rest_after(el: etree.Element, strong: etree.Element) -> etree.Element:
+    """What follows a bold label inside ``el``, as an element of its own."""
+    rest = etree.Element("p")
+    rest.text = (strong.tail or "").lstrip().removeprefix(":").lstrip()
+    after = False
+    for child in el:
+        if after:
+            rest.append(copy.deepcopy(child))
+        after = after or child is strong
+    return rest
+
+
+_LIST_LIKE_MAX_WORDS = 8
+
+
+def _comma_items(rest: etree.Element) -> list[str] | None:
+    """ "nausea, headache, dizziness" → three items; sentences stay prose (None)."""
+    if len(rest):
+        return None  # inline markup inside: keep it whole
+    value = (rest.text or "").strip()
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(value):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch in ",;" and depth == 0:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    parts = [p.strip() for p in parts]
+    if len(parts) < 3 or not all(parts):
+        return None
+    if any(len(p.split()) > _LIST_LIKE_MAX_WORDS or re.search(r"[.!?]\s+\S", p) for p in parts):
+        return None
+    return parts
+
+
+class _Groups:
+    """Side-effect groups being collected, in page order."""
+
+    def __init__(self, result: _Result):
+        self.result = result
+        self.label: str | None = None
+        self.severity = Severity.COMMON
+        self.heading = False
+        self.blocks: list[tuple[str, str]] = []
+
+    def close(self) -> None:
+        if self.label is not None or self.blocks:
+            self.result.groups.append((self.label, self.severity, self.heading, list(self.blocks)))
+
+    def open(self, label: str | None, severity: Severity, *, heading: bool) -> None:
+        self.close()
+        self.label, self.severity, self.heading, self.blocks = label, severity, heading, []
+
+    def add(self, what: str, html: str) -> None:
+        self.blocks.append((what, html))
+
+    def add_text(self, rest: etree.Element) -> None:
+        """Inline text after a group label: a comma list becomes items, anything else prose."""
+        nested = [c for c in rest if c.tag in _LISTS]
+        for lst in nested:
+            rest.remove(lst)
+        if (rest.text or "").strip() or len(rest):
+            items = _comma_items(rest)
+            if items is not None:
+                for part in items:
+                    item = etree.Element("span")
+                    item.text = part
+                    self.add("item", inner(item))
+            else:
+                self.add("prose", outer(rest))
+        for lst in nested:
+            for li in lst:
+                self.add("item", inner(li))
+
+
 class StructureTreeprocessor(Treeprocessor):
     """Collect side-effect groups or FAQ pairs, according to ``md.leaflet_kind``."""
 
@@ -143,41 +256,33 @@ class StructureTreeprocessor(Treeprocessor):
 
     # -- side effects --------------------------------------------------------------------
     def _side_effects(self, root: etree.Element, result: _Result) -> None:
+        groups = _Groups(result)
         children = list(root)
-        label: str | None = None
-        severity = Severity.COMMON
-        heading = False
-        blocks: list[tuple[str, str]] = []
-
-        def close() -> None:
-            if label is not None or blocks:
-                result.groups.append((label, severity, heading, list(blocks)))
-
         for i, el in enumerate(children):
             nxt = children[i + 1] if i + 1 < len(children) else None
             if el.tag in _HEADINGS or _bold_only(el) or _is_bold_label(el):
-                close()
                 strong = el if el.tag in _HEADINGS else el[0]
-                label, heading, blocks = inner(strong), True, []
-                severity = Severity.SERIOUS if marks_serious(text(strong)) else Severity.COMMON
-                if el.tag == "p" and (strong.tail or "").strip():
-                    # A bold label with inline text: the text is the group's prose.
-                    rest = etree.Element("p")
-                    rest.text = strong.tail.lstrip().removeprefix(":").lstrip()
-                    for extra in list(el)[1:]:
-                        rest.append(copy.deepcopy(extra))
-                    blocks.append(("prose", outer(rest)))
+                groups.open(inner(strong), _severity(text(strong)), heading=True)
+                if el.tag == "p":
+                    groups.add_text(_rest_after(el, strong))
             elif el.tag == "p" and text(el).endswith(":") and nxt is not None and nxt.tag in _LISTS:
-                close()
-                label, heading, blocks = inner(el), False, []
-                serious = marks_serious(last_sentence(text(el)))
-                severity = Severity.SERIOUS if serious else Severity.COMMON
+                groups.open(inner(el), _severity(last_sentence(text(el))), heading=False)
             elif el.tag in _LISTS:
-                blocks.extend(("item", inner(li)) for li in el if li.tag == "li")
+                for li in el:
+                    if _is_group_item(li):
+                        # "* **Serious side effects:** a, b, c": a group of its own.
+                        groups.open(inner(li[0]), _severity(text(li[0])), heading=True)
+                        groups.add_text(_rest_after(li, li[0]))
+                    else:
+                        groups.add("item", inner(li))
+            elif el.tag == "p" and _opens_serious(text(el)):
+                # Prose whose first sentence says serious side effects: a serious group of prose.
+                groups.open(None, Severity.SERIOUS, heading=False)
+                groups.add("prose", outer(el))
             else:
-                blocks.append(("prose", outer(el)))
+                groups.add("prose", outer(el))
             root.remove(el)
-        close()
+        groups.close()
 
     # -- FAQs ----------------------------------------------------------------------------
     def _faqs(self, root: etree.Element, result: _Result) -> None:

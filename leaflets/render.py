@@ -214,14 +214,15 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
     if kind is Kind.INTRO:
         return [(0, Block("intro", "", html))]
     if kind is Kind.SIDE_EFFECTS:
-        out: list[tuple[int, Block]] = [
-            (2, Block("serious", group=_group_view(g)))
-            for g in section.groups
-            if g.severity is Severity.SERIOUS
-        ]
+        serious = [g for g in section.groups if g.severity is Severity.SERIOUS]
         common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON)
-        if common or section.html or not out:
+        out: list[tuple[int, Block]] = []
+        if common or section.html or not serious:
             out.append((3, Block("side_effects", section.label, html, groups=common)))
+        for n, g in enumerate(serious):
+            # With no common part, the page's own label heads the first callout.
+            label = section.label if n == 0 and not out else ""
+            out.append((2, Block("serious", label, group=_group_view(g))))
         return out
     if kind is Kind.FAQS:
         faqs = tuple(type(f)(question=Markup(f.question), answer=_as_block(f.answer)) for f in section.faqs)
