@@ -158,6 +158,58 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
     click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''}, {settings.size} print)")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit status 1).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--max-grade",
+    type=float,
+    default=None,
+    metavar="N",
+    help="Warn when a page's Flesch-Kincaid grade is above N (NIH target: 6-8).",
+)
+@config_option
+def check(paths, strict, fmt, max_grade, config) -> None:
+    """Check pages (files or folders; default: the content folder) before they reach a patient.
+
+    \b
+    Prints one line per problem: FILE:LINE: LEVEL: MESSAGE.
+    Errors: not a leaflet, unreadable, broken front matter.
+    Warnings: truncated, missing or empty sections, unknown sections, title differs from
+    the H1, no disclaimer or note, two pages with the same online URL.
+    Info: readability (Flesch reading ease and Flesch-Kincaid grade).
+    """
+    import json
+
+    from .check import check_pages, grade_summary
+
+    settings = _settings(config)
+    targets = paths or (str(settings.content_dir),)
+    for target in targets:
+        if not Path(target).exists():
+            raise click.UsageError(f"{target}: no such file or folder")
+    reports = check_pages(targets, settings, max_grade)
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            for p in report.problems:
+                where = f"{report.path}:{p.line}" if p.line else report.path
+                click.echo(f"{where}: {p.level}: {p.message}")
+        summary = grade_summary(reports)
+        counts = {s: sum(r.status == s for r in reports) for s in ("ok", "warning", "error")}
+        click.echo(
+            f"checked {len(reports)} page(s): {counts['error']} with errors, "
+            f"{counts['warning']} with warnings, {counts['ok']} clean",
+            err=True,
+        )
+        if summary:
+            click.echo(summary, err=True)
+    failed = any(r.status == "error" or (strict and r.status == "warning") for r in reports)
+    sys.exit(1 if failed else 0)
+
+
 def main() -> None:
     try:
         cli(prog_name="leaflets")

@@ -109,6 +109,7 @@ class Leaflet:
     relpath: str = ""
     #: The page's first H1, when it says something other than the title (it is printed too).
     h1: str | None = None
+    h1_line: int | None = None
     problems: tuple[Problem, ...] = field(default=())
 
     @property

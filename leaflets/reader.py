@@ -160,6 +160,7 @@ def parse_page(
         permalink=_scalar(meta.get("permalink"), path, "permalink"),
         relpath=str(relpath),
         h1=heading,
+        h1_line=h1[0] if heading else None,
         problems=tuple(problems),
     )
 

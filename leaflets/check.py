@@ -1,0 +1,172 @@
+"""``leaflets check``: what is wrong with a page before it reaches a patient.
+
+Reads every page (files and folders), parses it as render would, and reports problems as
+``file:line: level: message``, with readability figures at level ``info``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError, NotALeafletError
+from .model import Kind, Leaflet, Problem
+from .readability import Readability, leaflet_readability
+from .reader import read_page
+from .render import leaflet_url
+from .settings import Settings
+
+
+@dataclass
+class FileReport:
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    readability: Readability | None = None
+    url: str | None = None
+
+    @property
+    def status(self) -> str:
+        levels = {p.level for p in self.problems}
+        return "error" if "error" in levels else "warning" if "warning" in levels else "ok"
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "problems": [
+                {"line": p.line, "level": p.level, "code": p.code, "message": p.message}
+                for p in self.problems
+            ],
+            "readability": self.readability.as_dict() if self.readability else None,
+        }
+
+
+def find_pages(paths: Iterable[str | Path]) -> list[Path]:
+    """Every ``.md`` file under the given files and folders, in a stable order."""
+    pages: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            pages.extend(p for p in sorted(path.rglob("*.md")) if p.name.lower() != "readme.md")
+        else:
+            pages.append(path)
+    return pages
+
+
+def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem], Readability]:
+    """Problems the parser cannot see alone: missing or empty sections, unknown ones, grade."""
+    problems = list(leaflet.problems)
+    kinds = {s.kind for s in leaflet.all_sections()}
+    for kind, name in ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ")):
+        if kind not in kinds:
+            problems.append(Problem("warning", "missing-section", f"no {name} section"))
+    if Kind.DISCLAIMER not in kinds:
+        problems.append(Problem("warning", "no-disclaimer", "no disclaimer (the default is printed)"))
+    if Kind.NOTE not in kinds:
+        problems.append(Problem("warning", "no-note", "no note"))
+    if leaflet.h1 is not None:
+        problems.append(
+            Problem(
+                "warning",
+                "title-h1",
+                f"title {leaflet.title!r} differs from the H1 {leaflet.h1!r}",
+                leaflet.h1_line,
+            )
+        )
+    for section in leaflet.all_sections():
+        if section.kind is Kind.OTHER and not section.children:  # an ingredient block is known
+            problems.append(
+                Problem(
+                    "warning",
+                    "unknown-section",
+                    f"unknown section {section.label!r} (printed under its own heading)",
+                    section.line,
+                )
+            )
+        empty_body = not (section.html or section.groups or section.faqs or section.children)
+        if empty_body and section.kind is not Kind.INTRO:
+            problems.append(Problem("warning", "empty", f"section {section.label!r} is empty", section.line))
+        empty_items = sum(1 for g in section.groups for i in g.items if not i.html.strip())
+        empty_items += len(re.findall(r"<li>\s*</li>", section.html))
+        if empty_items:
+            problems.append(
+                Problem(
+                    "warning",
+                    "empty-items",
+                    f"{empty_items} empty item(s) in {section.label!r}",
+                    section.line,
+                )
+            )
+    readability = leaflet_readability(leaflet)
+    grade = readability.fk_grade
+    problems.append(
+        Problem(
+            "info",
+            "readability",
+            f"Flesch reading ease {readability.flesch_reading_ease:.1f}, Flesch-Kincaid grade {grade:.1f}",
+        )
+    )
+    if max_grade is not None and grade > max_grade:
+        problems.append(
+            Problem("warning", "grade", f"Flesch-Kincaid grade {grade:.1f} is above {max_grade:g}")
+        )
+    order = {"error": 0, "warning": 1, "info": 2}
+    problems.sort(key=lambda p: (order.get(p.level, 3), p.line or 0))
+    return problems, readability
+
+
+def check_pages(
+    paths: Iterable[str | Path], settings: Settings, max_grade: float | None = None
+) -> list[FileReport]:
+    reports = []
+    for page in find_pages(paths):
+        report = FileReport(str(page))
+        try:
+            leaflet = read_page(page, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+        except NotALeafletError as exc:
+            report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
+        except ContentError as exc:
+            code = "front-matter" if "front matter" in exc.message else "unreadable"
+            report.problems.append(Problem("error", code, exc.message, exc.line))
+        else:
+            report.problems, report.readability = lint(leaflet, max_grade)
+            report.url = leaflet_url(leaflet, settings) or _path_only(leaflet, settings)
+        reports.append(report)
+    _duplicate_urls(reports)
+    return reports
+
+
+def _path_only(leaflet: Leaflet, settings: Settings) -> str:
+    """Without a site, compare the paths the pattern gives."""
+    return leaflet_url(leaflet, settings.replace(base_url="https://site.invalid")) or ""
+
+
+def _duplicate_urls(reports: list[FileReport]) -> None:
+    by_url: dict[str, list[FileReport]] = {}
+    for report in reports:
+        if report.url:
+            by_url.setdefault(report.url, []).append(report)
+    for url, same in by_url.items():
+        for report in same[1:] if len(same) > 1 else []:
+            first = same[0]
+            message = f"same online URL as {first.path}: {url}"
+            report.problems.append(Problem("warning", "duplicate-url", message))
+            first.problems.append(
+                Problem("warning", "duplicate-url", f"same online URL as {report.path}: {url}")
+            )
+
+
+def grade_summary(reports: list[FileReport]) -> str | None:
+    """Distribution of Flesch–Kincaid grades over the pages read."""
+    grades = [r.readability.fk_grade for r in reports if r.readability and r.readability.words]
+    if not grades:
+        return None
+    bands = [("≤ 5", -99, 5), ("6–8", 5, 8), ("9–12", 8, 12), ("13–16", 12, 16), ("> 16", 16, 999)]
+    counts = ", ".join(f"{name}: {sum(lo < g <= hi for g in grades)}" for name, lo, hi in bands)
+    return (
+        f"readability: {len(grades)} pages, Flesch-Kincaid grade median "
+        f"{statistics.median(grades):.1f} (grades {counts})"
+    )
