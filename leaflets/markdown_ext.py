@@ -128,6 +128,24 @@ def _bold_only(el: etree.Element) -> bool:
     )
 
 
+def _lead_in(paragraph: str) -> str:
+    """The words that introduce a group: the last sentence when it names the group itself
+    ("Common side effects include:"), else the whole lead-in ("… serious side effects can happen.
+    These include:")."""
+    last = last_sentence(paragraph)
+    if _SE_WORDS.search(last) or _FREQUENCY_WORD.search(last):
+        return last
+    return paragraph
+
+
+def _question_with_answer(el: etree.Element) -> bool:
+    if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in _BOLD:
+        return False
+    question = text(el[0])
+    looks_like = question.endswith("?") or re.match(r"^Q\s*\d*\s*[:.)]", question)
+    return bool(looks_like) and bool((el[0].tail or "").strip() or len(el) > 1)
+
+
 def _severity(line: str) -> Severity:
     return Severity.SERIOUS if marks_serious(line) else Severity.COMMON
 
@@ -138,6 +156,9 @@ _FREQUENCY = re.compile(
     r"serious|severe|frequent|infrequent|mild|moderate|possible|potential|general|also)[\s,/&-]*)+",
     re.I,
 )
+
+
+_FREQUENCY_WORD = re.compile(r"\b(?:common|uncommon|rare|serious|severe|frequent|mild)\b", re.I)
 
 
 def _is_group_label(label: str) -> bool:
@@ -179,6 +200,7 @@ _LIST_LIKE_MAX_WORDS = 8
 
 
 def _comma_items(rest: etree.Element) -> list[str] | None:
+    # Only text after a side-effect group label comes here, so two parts already make a list.
     """ "nausea, headache, dizziness" → three items; sentences stay prose (None)."""
     if len(rest):
         return None  # inline markup inside: keep it whole
@@ -194,9 +216,13 @@ def _comma_items(rest: etree.Element) -> list[str] | None:
             start = i + 1
     parts.append(value[start:])
     parts = [p.strip() for p in parts]
-    if len(parts) < 3 or not all(parts):
+    if len(parts) < 2 or not all(parts):
         return None
-    if any(len(p.split()) > _LIST_LIKE_MAX_WORDS or re.search(r"[.!?]\s+\S", p) for p in parts):
+
+    def words(part: str) -> int:
+        return len(re.sub(r"\(.*?\)|\[.*?\]", " ", part).split())
+
+    if any(words(p) > _LIST_LIKE_MAX_WORDS or re.search(r"[.!?]\s+\S", p) for p in parts):
         return None
     return parts
 
@@ -265,8 +291,8 @@ class StructureTreeprocessor(Treeprocessor):
                 groups.open(inner(strong), _severity(text(strong)), heading=True)
                 if el.tag == "p":
                     groups.add_text(_rest_after(el, strong))
-            elif el.tag == "p" and text(el).endswith(":") and nxt is not None and nxt.tag in _LISTS:
-                groups.open(inner(el), _severity(last_sentence(text(el))), heading=False)
+            elif el.tag == "p" and text(el).endswith(":") and nxt is not None:
+                groups.open(inner(el), _severity(_lead_in(text(el))), heading=False)
             elif el.tag in _LISTS:
                 for li in el:
                     if _is_group_item(li):
@@ -303,11 +329,20 @@ class StructureTreeprocessor(Treeprocessor):
                 if not len(el):
                     root.remove(el)
                 i += 1
+            elif _question_with_answer(el):
+                # "**Q: …?**" and "A: …" on the next line: one paragraph holds the pair.
+                strong = el[0]
+                result.faqs.append((inner(strong), inner(_rest_after(el, strong))))
+                root.remove(el)
+                i += 1
             elif _bold_only(el) or el.tag in _HEADINGS:
                 # A question on a line of its own; its answer runs to the next question.
                 j = i + 1
                 while j < len(children) and not (
-                    _bold_only(children[j]) or children[j].tag in _HEADINGS or children[j].tag in _LISTS
+                    _bold_only(children[j])
+                    or _question_with_answer(children[j])
+                    or children[j].tag in _HEADINGS
+                    or children[j].tag in _LISTS
                 ):
                     j += 1
                 if j == i + 1:
@@ -333,6 +368,12 @@ _QPREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*Q\s*\d*\s*[:.)]\s*(?:</(?:stro
 _APREFIX = re.compile(
     r"^\s*(?:<(?:strong|b)>)?\s*A(?:ns(?:wer)?)?\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I
 )
+
+
+def _strip_prefix(pattern: re.Pattern[str], html: str) -> str:
+    """Drop a "Q:"/"A:" label the template replaces, also when a paragraph opens the HTML."""
+    opening = re.match(r"^\s*(?:<p>)?", html).group(0)
+    return opening + pattern.sub("", html[len(opening) :], count=1)
 
 
 class SectionConverter:
@@ -367,8 +408,8 @@ class SectionConverter:
         )
         faqs = tuple(
             Faq(
-                question=_QPREFIX.sub("", self._finish(q), count=1),
-                answer=_APREFIX.sub("", self._finish(a), count=1),
+                question=_strip_prefix(_QPREFIX, self._finish(q)),
+                answer=_strip_prefix(_APREFIX, self._finish(a)),
             )
             for q, a in result.faqs
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -122,16 +123,20 @@ def parse_page(
     if not _is_leaflet(raw_sections):
         raise NotALeafletError(path, "not a leaflet: the page has no recognisable section")
     converter = converter or _converter()
-    sections = [_build(raw, converter) for raw in raw_sections]
+    try:
+        sections = [_build(raw, converter) for raw in raw_sections]
+    except RecursionError:
+        raise ContentError(path, "the page is nested too deeply to read") from None
     heading = None
     if h1 and _norm(text_of(h1[1])) != _norm(title):
         # The page's own heading says something else: print it too, nothing is dropped.
         heading = text_of(converter.convert(Kind.INTRO, h1[1]).html)
     if not any(s.faqs for s in _walk(sections)) and isinstance(meta.get("faqs"), list):
+        # gen3 keeps its FAQs in front matter; the body's (empty) FAQ section, if any, holds them.
         at = next((n for n, t in enumerate(text.split("\n")[:first], 1) if t.startswith("faqs:")), 1)
         faqs = _front_matter_faqs(meta["faqs"], converter, at)
         if faqs is not None:
-            sections.append(faqs)
+            sections = _fill_faqs(sections, faqs)
     if (line := looks_truncated(raw_sections)) is not None:
         problems.append(Problem("warning", "truncated", "page looks truncated: it stops mid-sentence", line))
     lang = _scalar(meta.get("lang"), path, "lang") or "en"
@@ -194,6 +199,14 @@ def _walk(sections):
         yield from _walk(s.children)
 
 
+def _fill_faqs(sections: list[Section], faqs: Section) -> list[Section]:
+    for i, section in enumerate(sections):
+        if section.kind is Kind.FAQS:
+            sections[i] = replace(section, faqs=faqs.faqs, html=section.html)
+            return sections
+    return [*sections, faqs]
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).casefold()
 
@@ -209,6 +222,10 @@ def _front_matter_faqs(items: list[Any], converter: SectionConverter, line: int)
         a = item.get("a") if isinstance(item.get("a"), str) else ""
         parts = re.split(r"\*\*\s*A\s*:\s*\*\*|\n\s*\n", q, maxsplit=1)
         head, tail = parts[0], (parts[1] if len(parts) > 1 else "")
+        if not tail and not a.strip() and "?" in head.rstrip("*_ ")[:-1]:
+            # "Can I drive? Avoid driving until …": the answer follows the question mark.
+            head, _, tail = head.partition("?")
+            head += "?"
         question = re.sub(r"[*_]+", "", head).strip()
         answer = re.sub(r"^\s*\**\s*A\s*:\s*\**\s*", "", a or tail).strip()
         if question:

@@ -57,7 +57,12 @@ class RawSection:
 def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
     """(label, rest, style, heading level) when the line starts with a section-like label."""
     if m := _HEADING.match(line):
-        return m.group(2), "", "heading", len(m.group(1))
+        text = m.group(2)
+        # "### Generic Name: Mockacillin Sodium": the value is the section's body.
+        label, colon, value = re.sub(r"[*_]+", "", text).partition(":")
+        if colon and value.strip() and classify(label, anchored=True):
+            return label, value.strip(), "heading", len(m.group(1))
+        return text, "", "heading", len(m.group(1))
     if m := _BOLD_LABEL.match(line):
         return m.group("label"), m.group("rest"), "bold", None
     if (m := _BOLD_WRAPPED.match(line)) and classify(m.group("label")) is not None:
@@ -164,7 +169,10 @@ def _known_bullets(lines: list[Line]) -> bool:
 
 def _nest_bullets(section: RawSection) -> None:
     """Per-ingredient blocks often give their sections as bullets: make them child sections."""
-    if section.kind not in (Kind.OTHER, Kind.INTRO) or not _known_bullets(section.lines):
+    # Only blocks opened by a bold label: gen3's "## Drug Profile Summary" bullets are a summary.
+    if section.kind not in (Kind.OTHER, Kind.INTRO) or section.level is not None:
+        return
+    if not _known_bullets(section.lines):
         return
     lead, rest = _unbullet(section.lines)
     _, children = scan_sections(rest)
@@ -207,17 +215,16 @@ def _unbullet(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     return lead, out
 
 
-_INGREDIENT_BODY_LIMIT = 1  # non-blank lines an ingredient label may carry before its sections
-
-
 def _group_ingredients(sections: list[RawSection]) -> list[RawSection]:
     """``**Drug A:**`` labels followed by their own Usage, Side Effects … keep that grouping."""
+    # A bare bold label ("**Placebrin:**", nothing under it) right before a known section.
     parents = [
         i
         for i, s in enumerate(sections)
         if s.kind is Kind.OTHER
+        and s.level is None
         and not s.children
-        and sum(1 for _, t in s.lines if t.strip()) <= _INGREDIENT_BODY_LIMIT
+        and not s.has_body()
         and i + 1 < len(sections)
         and sections[i + 1].kind in LEAFLET_KINDS
     ]
@@ -233,10 +240,11 @@ def _group_ingredients(sections: list[RawSection]) -> list[RawSection]:
         if i - 1 not in parent_set:
             continue
         seen: set[Kind] = set()
+        # The block ends at a repeated kind, or at the FAQs, which pages give for the whole product.
         while (
             i < len(sections)
             and i not in parent_set
-            and sections[i].kind in LEAFLET_KINDS
+            and sections[i].kind in LEAFLET_KINDS - {Kind.FAQS}
             and sections[i].kind not in seen
         ):
             seen.add(sections[i].kind)
