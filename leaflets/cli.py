@@ -145,7 +145,7 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
         )
     target = Path(output or f"{leaflet.slug}.{fmt}")
     if fmt == "html":
-        from .pdf import write_atomic
+        from .files import write_atomic
         from .render import render_html
 
         html = render_html(leaflet, settings, inline_css=True)
@@ -208,6 +208,113 @@ def check(paths, strict, fmt, max_grade, config) -> None:
             click.echo(summary, err=True)
     failed = any(r.status == "error" or (strict and r.status == "warning") for r in reports)
     sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("content_dir", required=False, type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="dist",
+    show_default=True,
+    help="Output folder; it mirrors the content folder.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the CPU count).",
+)
+@click.option(
+    "--size",
+    type=click.Choice([*SIZES, "all"]),
+    default=None,
+    help="standard, large, or all (one file each: b/baclofen.pdf, b/baclofen.large.pdf).",
+)
+@paper_option
+@base_url_option
+@config_option
+@click.option("--force", is_flag=True, help="Rebuild every page, changed or not.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build(content_dir, out_dir, jobs, size, paper, base_url, config, force, quiet) -> None:
+    """Export every page under CONTENT_DIR (default: the content folder) as PDFs.
+
+    \b
+    Pages whose source, templates, styles, settings and leaflets version have not changed since
+    the last build are skipped. One bad page never stops the others: it is reported, and the
+    exit status is 1. OUT_DIR/manifest.json lists every page and what was written.
+    """
+    import signal
+
+    from .build import BuildInterrupted, build_library
+
+    settings = _settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
+    sizes = ("standard", "large") if size == "all" else (settings.size,)
+    source = Path(content_dir) if content_dir else Path(settings.content_dir)
+    if not source.is_dir():
+        raise click.UsageError(f"{source}: no such content folder")
+    if not settings.base_url:
+        LOGGER.warning("no base_url is configured: leaflets are printed without a QR code")
+    progress = _Progress(quiet)
+
+    def on_term(signum, frame):  # SIGTERM stops a build the same way Ctrl-C does
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        report = build_library(
+            source, out_dir, settings, sizes=sizes, jobs=jobs, force=force, on_progress=progress.update
+        )
+    except BuildInterrupted as exc:
+        progress.finish()
+        click.echo(f"interrupted: {_summary(exc.report)}; nothing partial was written", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    progress.finish()
+    for warning in report.warnings:
+        LOGGER.warning(warning)
+    for page in report.pages:
+        if page.status in ("refused", "failed"):
+            click.echo(f"{page.status}: {source / page.source}: {page.reason}", err=True)
+    if not quiet:
+        click.echo(_summary(report), err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+def _summary(report) -> str:
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("rendered", "unchanged", "refused", "failed"))
+    return f"{counts} in {report.seconds:.1f} s"
+
+
+class _Progress:
+    """A bar with a count and ETA on a terminal, plain lines otherwise, nothing when quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+
+    def update(self, done: int, total: int, result) -> None:
+        if self.quiet:
+            return
+        if not self.tty:
+            click.echo(f"[{done}/{total}] {result.status}: {result.source}", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label="Rendering", file=sys.stderr, show_eta=True, show_pos=True
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def main() -> None:

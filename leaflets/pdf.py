@@ -8,8 +8,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
-import os
-import tempfile
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,6 +19,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from . import assets
 from .errors import RenderError
+from .files import write_atomic
 from .model import Leaflet
 from .render import render_html
 from .settings import Settings
@@ -95,6 +94,11 @@ def _renderer() -> _Renderer:
     return _STATE
 
 
+def prepare(settings: Settings) -> None:
+    """Load fonts and parse the stylesheets for these settings now (a worker's warm-up)."""
+    _renderer().stylesheets(settings, LockedFetcher(assets.asset_roots(settings)))
+
+
 def html_to_pdf(
     html: str, settings: Settings, *, identifier: str, stylesheets: bool = True
 ) -> tuple[bytes, int]:
@@ -133,24 +137,6 @@ def render_pdf(leaflet: Leaflet, settings: Settings) -> tuple[bytes, int]:
 
 def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:
     return render_pdf(leaflet, settings)[0]
-
-
-def write_atomic(data: bytes, target: str | Path) -> Path:
-    """Write to a temporary file beside ``target``, then rename: never a partial file."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def write_pdf(leaflet: Leaflet, target: str | Path, settings: Settings) -> tuple[Path, int]:

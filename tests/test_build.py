@@ -1,0 +1,271 @@
+"""Bulk export: parallel, incremental, atomic, with an honest manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import BASE_URL, ROOT
+
+from leaflets import Settings
+from leaflets.build import BuildInterrupted, build_library
+from leaflets.cli import cli
+
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture
+def library(tmp_path):
+    """Three good pages (two folders), a refused page and a page with broken front matter."""
+    src = tmp_path / "content"
+    for rel in ("b/baclofen.md", "p/paracetamol.md", "i/ibuprofen.md"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CONTENT / rel, src / rel)
+    (src / "n").mkdir()
+    (src / "n/nothing.md").write_text("---\ntitle: Nothing\n---\nThere is no medication called Nothing.\n")
+    (src / "x").mkdir()
+    (src / "x/broken.md").write_text("---\ntitle: [broken\n---\n**Usage:** x\n")
+    return src
+
+
+def settings() -> Settings:
+    return Settings(base_url=BASE_URL)
+
+
+def manifest(out: Path) -> dict:
+    return {p["source"]: p for p in json.loads((out / "manifest.json").read_text())["pages"]}
+
+
+def test_build_good_refused_and_failed_pages(library, tmp_path):
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(
+        cli, ["build", str(library), "-o", str(out), "-j", "2", "--base-url", BASE_URL]
+    )
+    assert result.exit_code == 1, result.output
+    pages = manifest(out)
+    assert sorted(pages) == [
+        "b/baclofen.md",
+        "i/ibuprofen.md",
+        "n/nothing.md",
+        "p/paracetamol.md",
+        "x/broken.md",
+    ]
+    assert pages["n/nothing.md"]["status"] == "refused"
+    assert "not a leaflet" in pages["n/nothing.md"]["reason"]
+    assert pages["x/broken.md"]["status"] == "failed"
+    assert "front matter" in pages["x/broken.md"]["reason"]
+    baclofen = pages["b/baclofen.md"]
+    assert baclofen["status"] == "rendered"
+    assert baclofen["url"] == f"{BASE_URL}/composition/b/baclofen.html"
+    assert baclofen["title"] == "Baclofen" and len(baclofen["revision"]) == 12
+    (output,) = baclofen["outputs"]
+    pdf = out / "b/baclofen.pdf"
+    assert output["path"] == "b/baclofen.pdf" and output["size"] == "standard"
+    assert output["bytes"] == pdf.stat().st_size and output["pages"] >= 2
+    import hashlib
+
+    assert output["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
+    assert info.returncode == 0 and f"Pages:           {output['pages']}" in info.stdout
+    assert not (out / "n").exists() and not (out / "x").exists()
+    assert "refused: " in result.output and "nothing.md" in result.output
+    assert "3 rendered, 0 unchanged, 1 refused, 1 failed" in result.output
+
+
+def test_a_page_whose_rendering_raises_does_not_stop_the_others(library, tmp_path, monkeypatch):
+    import leaflets.pdf
+
+    real = leaflets.pdf.render_pdf
+
+    def explode(leaflet, s):
+        if leaflet.slug == "paracetamol":
+            raise MemoryError("simulated")
+        return real(leaflet, s)
+
+    monkeypatch.setattr(leaflets.pdf, "render_pdf", explode)
+    report = build_library(library, tmp_path / "out", settings(), jobs=1)  # in-process
+    by = {p.source: p for p in report.pages}
+    assert by["p/paracetamol.md"].status == "failed"
+    assert "MemoryError" in by["p/paracetamol.md"].reason
+    assert by["b/baclofen.md"].status == by["i/ibuprofen.md"].status == "rendered"
+    assert not report.ok
+    assert not (tmp_path / "out/p/paracetamol.pdf").exists()
+
+
+def test_incremental_rebuild_and_removed_pages(library, tmp_path):
+    out = tmp_path / "dist"
+    first = build_library(library, out, settings(), jobs=2)
+    assert first.count("rendered") == 3
+    mtime = (out / "b/baclofen.pdf").stat().st_mtime_ns
+    second = build_library(library, out, settings(), jobs=2)
+    assert second.count("rendered") == 0 and second.count("unchanged") == 3
+    # Refused and failed pages are tried again: they may have been fixed.
+    assert second.count("refused") == 1 and second.count("failed") == 1
+    assert (out / "b/baclofen.pdf").stat().st_mtime_ns == mtime
+    page = library / "i/ibuprofen.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    third = build_library(library, out, settings(), jobs=2)
+    assert [p.source for p in third.pages if p.status == "rendered"] == ["i/ibuprofen.md"]
+    # Settings change → everything again; --force too.
+    fourth = build_library(library, out, settings().replace(paper="letter"), jobs=2)
+    assert fourth.count("rendered") == 3
+    assert (
+        build_library(library, out, settings().replace(paper="letter"), jobs=2, force=True).count("rendered")
+        == 3
+    )
+    (library / "b/baclofen.md").unlink()
+    fifth = build_library(library, out, settings().replace(paper="letter"), jobs=2)
+    assert "b/baclofen.md" not in {p.source for p in fifth.pages}
+    assert not (out / "b/baclofen.pdf").exists() and not (out / "b").exists()
+    assert "b/baclofen.md" not in manifest(out)
+
+
+def test_sizes_all_gives_one_file_each(library, tmp_path):
+    out = tmp_path / "dist"
+    build_library(library, out, settings(), sizes=("standard", "large"), jobs=2)
+    entry = manifest(out)["b/baclofen.md"]
+    assert [(o["path"], o["size"]) for o in entry["outputs"]] == [
+        ("b/baclofen.pdf", "standard"),
+        ("b/baclofen.large.pdf", "large"),
+    ]
+    assert (out / "b/baclofen.large.pdf").stat().st_size > 0
+    # Building standard only afterwards removes the large files it no longer owns.
+    build_library(library, out, settings(), jobs=2)
+    assert not (out / "b/baclofen.large.pdf").exists()
+
+
+def test_same_url_warns_and_writes_both(tmp_path):
+    src = tmp_path / "content"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    page = "---\ntitle: Twin\npermalink: /twin.html\n---\n**Usage:** u.\n"
+    (src / "a/twin.md").write_text(page)
+    (src / "b/twin.md").write_text(page.replace("Twin", "Other twin"))
+    report = build_library(src, tmp_path / "out", settings(), jobs=1)
+    assert report.warnings == [
+        f"a/twin.md and b/twin.md would get the same online URL {BASE_URL}/twin.html (both PDFs are written)"
+    ]
+    assert (tmp_path / "out/a/twin.pdf").exists() and (tmp_path / "out/b/twin.pdf").exists()
+
+
+def test_two_builds_are_byte_identical(library, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    build_library(library, one, settings(), jobs=2)
+    build_library(library, two, settings(), jobs=2)
+    assert (one / "manifest.json").read_bytes() == (two / "manifest.json").read_bytes()
+    for pdf in one.rglob("*.pdf"):
+        assert pdf.read_bytes() == (two / pdf.relative_to(one)).read_bytes()
+
+
+def _no_temp_files(out: Path) -> None:
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def _manifest_matches_disk(out: Path) -> None:
+    import hashlib
+
+    for entry in manifest(out).values():
+        for o in entry["outputs"]:
+            assert hashlib.sha256((out / o["path"]).read_bytes()).hexdigest() == o["sha256"]
+
+
+def test_interrupt_keeps_manifest_true(library, tmp_path):
+    out = tmp_path / "dist"
+    seen = []
+
+    def stop(done, total, result):
+        seen.append(result.source)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(BuildInterrupted) as info:
+        build_library(library, out, settings(), jobs=2, on_progress=stop)
+    assert info.value.report.interrupted
+    _no_temp_files(out)
+    _manifest_matches_disk(out)
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
+    listed = {o["path"] for e in manifest(out).values() for o in e["outputs"]}
+    assert written == listed
+
+
+def test_sigint_to_a_real_build(tmp_path):
+    src = tmp_path / "content"
+    for n in range(12):
+        for rel in ("b/baclofen.md", "s/salbutamol.md"):
+            target = src / f"{n}" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(CONTENT / rel, target)
+    out = tmp_path / "dist"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leaflets",
+            "build",
+            str(src),
+            "-o",
+            str(out),
+            "-j",
+            "2",
+            "--base-url",
+            BASE_URL,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith("[3/"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, "".join(lines) + rest
+    assert "interrupted" in rest and "Traceback" not in rest
+    _no_temp_files(out)
+    _manifest_matches_disk(out)
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
+    listed = {o["path"] for e in manifest(out).values() for o in e["outputs"]}
+    assert written == listed and 3 <= len(written) < 24
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path):
+    src = tmp_path / "content"
+    for n in range(10):
+        target = src / f"{n}" / "b/baclofen.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CONTENT / "b/baclofen.md", target)
+    out = tmp_path / "dist"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leaflets", "build", str(src), "-o", str(out), "-j", "2"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in proc.stderr:
+        if line.startswith("[2/"):
+            proc.send_signal(signal.SIGTERM)
+            break
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    _no_temp_files(out)
+    _manifest_matches_disk(out)
+    time.sleep(0.1)
+
+
+def test_quiet_prints_nothing(tmp_path):
+    src = tmp_path / "content"
+    (src / "b").mkdir(parents=True)
+    shutil.copy(CONTENT / "b/baclofen.md", src / "b/baclofen.md")
+    result = CliRunner().invoke(
+        cli, ["build", str(src), "-o", str(tmp_path / "o"), "-q", "-j", "1", "--base-url", BASE_URL]
+    )
+    assert result.exit_code == 0 and result.output == ""
