@@ -82,6 +82,19 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Personal:
+    """What a pharmacist adds at the counter. Printed at the top of page 1 as a label (USP <17>);
+    never logged, stored or cached."""
+
+    patient: str = ""
+    directions: str = ""
+    initials: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.patient or self.directions or self.initials)
+
+
+@dataclass(frozen=True)
 class Problem:
     """Something ``check`` reports about a page. ``line`` is None when no line applies."""
 

@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from . import __version__, assets
 from .errors import ConfigError
-from .model import Kind, Leaflet, Prose, Section, Severity, SideEffect, SideEffectGroup
+from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
 from .settings import Settings
 
@@ -36,6 +36,12 @@ TEXT = {
     "disclaimer": "Disclaimer",
     "description": "Patient information leaflet",
     "phone": "Phone",
+    "personal": "Directions from your pharmacist",
+    "patient": "Patient",
+    "medicine": "Medicine",
+    "directions": "Directions",
+    "pharmacist": "Pharmacist",
+    "general_info": "general information",
     "logo": "Pharmacy logo",
 }
 
@@ -103,6 +109,7 @@ class View:
     text: dict[str, str]
     version: str
     logo_uri: str | None = None
+    personal: Personal | None = None
 
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
@@ -165,9 +172,12 @@ def _as_block(html: str) -> Markup:
     return Markup(html)
 
 
-def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
+def print_blocks(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[Block, ...]:
     """The leaflet's sections as printed blocks, in print order. Each section appears once."""
     ranked = _ranked(leaflet.sections, _words(leaflet.title))
+    if personal:
+        # The pharmacist's directions lead; the page's own dosage text is general information.
+        ranked = [(r, i, _as_general(b)) for r, i, b in ranked]
     if leaflet.h1:
         ranked.append((0, -1, Block("heading", html=Markup("<p>%s</p>") % leaflet.h1)))
     if not leaflet.of_kind(Kind.DISCLAIMER):
@@ -177,6 +187,14 @@ def print_blocks(leaflet: Leaflet, settings: Settings) -> tuple[Block, ...]:
         ranked.append((_RANK[Kind.DISCLAIMER], -1, default))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return tuple(block for _, _, block in ranked)
+
+
+def _as_general(block: Block) -> Block:
+    if block.kind == "dosage":
+        return replace(block, label=f"{block.label} ({TEXT['general_info']})")
+    if block.kind == "group":
+        return replace(block, children=tuple(_as_general(c) for c in block.children))
+    return block
 
 
 def _words(text: str) -> set[str]:
@@ -252,11 +270,13 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def make_view(leaflet: Leaflet, settings: Settings, *, inline_css: bool = False) -> View:
+def make_view(
+    leaflet: Leaflet, settings: Settings, *, inline_css: bool = False, personal: Personal | None = None
+) -> View:
     url = leaflet_url(leaflet, settings)
     css = tuple(Markup(text) for text in assets.stylesheet_texts(settings)) if inline_css else ()
     return View(
-        blocks=print_blocks(leaflet, settings),
+        blocks=print_blocks(leaflet, settings, personal),
         url=url,
         qr_svg=Markup(qr_svg(url, f"{TEXT['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
@@ -267,13 +287,21 @@ def make_view(leaflet: Leaflet, settings: Settings, *, inline_css: bool = False)
         text=TEXT,
         version=__version__,
         logo_uri=Path(settings.logo).resolve().as_uri() if settings.logo else None,
+        personal=personal or None,
     )
 
 
-def render_html(leaflet: Leaflet, settings: Settings | None = None, *, inline_css: bool = False) -> str:
+def render_html(
+    leaflet: Leaflet,
+    settings: Settings | None = None,
+    *,
+    inline_css: bool = False,
+    personal: Personal | None = None,
+) -> str:
     """The leaflet as an HTML document. With ``inline_css`` the stylesheets are embedded, so
-    bare WeasyPrint given this one file prints the same leaflet."""
+    bare WeasyPrint given this one file prints the same leaflet. ``personal`` adds the
+    pharmacist's label for one patient at the top."""
     settings = settings or Settings()
-    view = make_view(leaflet, settings, inline_css=inline_css)
+    view = make_view(leaflet, settings, inline_css=inline_css, personal=personal)
     template = environment().get_template("leaflet.html")
     return template.render(leaflet=leaflet, settings=settings, view=view)

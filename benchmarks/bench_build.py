@@ -1,0 +1,203 @@
+"""Bulk-export figures for `leaflets build`, each a ratio to a baseline measured in the same run.
+
+Usage: python benchmarks/bench_build.py [--pages 200] [--runs 3] [--corpus DIR] [--jobs 2]
+
+1. floor: one process renders the same HTML with bare WeasyPrint (one FontConfiguration, CSS
+   parsed once): leaflets/s.
+2. `leaflets build -j 2`: leaflets/s and the ratio to the floor (goal ≥ 1.7× on 2 cores).
+3. one `leaflets render` process per page (20 pages): how much faster build is (goal ≥ 6×).
+4. a rebuild with nothing changed, as a fraction of the full build (goal ≤ 3%).
+5. peak RSS of a build worker against a bare WeasyPrint process (goal ≤ 1.3×).
+Medians of --runs runs; the machines are noisy, so read the ratios, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LEAFLETS = [sys.executable, "-m", "leaflets"]
+CONFIG = ["--config", str(ROOT / "leaflets.toml")]
+
+
+def make_library(dest: Path, pages: int, source: Path | None) -> int:
+    """content/ (or the corpus's leaflet pages) copied until there are at least `pages`."""
+    from leaflets.errors import LeafletError
+    from leaflets.reader import parse_page
+
+    originals = []
+    for path in sorted((source or ROOT / "content").rglob("*.md")):
+        if path.name == "README.md":
+            continue
+        try:
+            parse_page(path.read_bytes(), path)
+        except LeafletError:
+            continue  # refusals are not leaflets: the floor could not render them either
+        originals.append(path)
+    count, copy = 0, 0
+    while count < pages:
+        for path in originals:
+            target = dest / f"copy{copy}" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+            count += 1
+        copy += 1
+        if source is not None:
+            break  # the corpus is big enough as it is
+    return count
+
+
+def floor_script(library: Path, out_rss: Path) -> str:
+    return f"""
+import resource, sys, time
+from pathlib import Path
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+sys.path.insert(0, {str(ROOT)!r})
+from leaflets import load_settings
+from leaflets.reader import parse_page
+from leaflets.render import render_html
+from leaflets.assets import stylesheet_texts
+settings = load_settings({str(ROOT / 'leaflets.toml')!r})
+docs = [render_html(parse_page(p.read_bytes(), p), settings)
+        for p in sorted(Path({str(library)!r}).rglob('*.md'))]
+fonts = FontConfiguration()
+css = [CSS(string=t, font_config=fonts) for t in stylesheet_texts(settings)]
+start = time.perf_counter()
+for html in docs:
+    HTML(string=html).write_pdf(stylesheets=css, font_config=fonts, pdf_variant='pdf/ua-1')
+elapsed = time.perf_counter() - start
+Path({str(out_rss)!r}).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+print(len(docs) / elapsed)
+"""
+
+
+class PeakRSS:
+    """Samples VmHWM (peak RSS) of every descendant of a process until it exits."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peaks, self._stop = pid, {}, False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _children(self) -> list[int]:
+        kids, frontier = [], [self.pid]
+        while frontier:
+            parent = frontier.pop()
+            try:
+                tasks = Path(f"/proc/{parent}/task").iterdir()
+                for task in tasks:
+                    for child in (task / "children").read_text().split():
+                        kids.append(int(child))
+                        frontier.append(int(child))
+            except OSError:
+                continue
+        return kids
+
+    def _run(self) -> None:
+        while not self._stop:
+            for pid in self._children():
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peaks[pid] = max(self.peaks.get(pid, 0), int(line.split()[1]))
+                except OSError:
+                    pass
+            time.sleep(0.05)
+
+    def stop(self) -> dict[int, int]:
+        self._stop = True
+        self.thread.join()
+        return self.peaks
+
+
+def timed(cmd: list[str], rss: bool = False) -> tuple[float, dict[int, int]]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    sampler = PeakRSS(proc.pid) if rss else None
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    peaks = sampler.stop() if sampler else {}
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()}")
+    return elapsed, peaks
+
+
+def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        floors, floor_rss = [], []
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", floor_script(library, tmp / "rss")],
+                                 capture_output=True, text=True, check=True)
+            floors.append(float(out.stdout.strip()))
+            floor_rss.append(int((tmp / "rss").read_text()))
+        build_cmd = [*LEAFLETS, "build", str(library), "-o", str(tmp / "dist"), "-j", str(jobs),
+                     "-q", *CONFIG]
+        builds, rebuilds, worker_peaks = [], [], []
+        for _ in range(runs):
+            elapsed, peaks = timed([*build_cmd, "--force"], rss=True)
+            builds.append(elapsed)
+            worker_peaks.append(_worker_peak(peaks))
+            rebuilds.append(timed(build_cmd)[0])
+        sample = sorted(library.rglob("*.md"))[:20]
+        singles = []
+        for page in sample:
+            singles.append(timed([*LEAFLETS, "render", str(page), "-o", str(tmp / "one.pdf"),
+                                  *CONFIG])[0])
+    floor = statistics.median(floors)
+    build = pages / statistics.median(builds)
+    per_single = statistics.median(singles)
+    per_build = statistics.median(builds) / pages
+    rebuild = statistics.median(rebuilds) / statistics.median(builds)
+    rss_ratio = statistics.median(worker_peaks) / statistics.median(floor_rss)
+    print(f"pages: {pages}, runs: {runs}, build jobs: {jobs}, cores: {os.cpu_count()}")
+    print(f"1. floor, bare WeasyPrint in one process: {floor:.2f} leaflets/s")
+    print(f"2. leaflets build -j {jobs}: {build:.2f} leaflets/s = {build / floor:.2f}x the floor"
+          f" (goal >= 1.7x)")
+    print(f"3. one `leaflets render` process per page: {per_single:.2f} s/page; build is "
+          f"{per_single / per_build:.1f}x faster (goal >= 6x)")
+    print(f"4. rebuild with nothing changed: {100 * rebuild:.1f}% of the full build (goal <= 3%)")
+    print(f"5. peak RSS: build worker {statistics.median(worker_peaks) / 1024:.0f} MiB, bare "
+          f"WeasyPrint {statistics.median(floor_rss) / 1024:.0f} MiB = {rss_ratio:.2f}x (goal <= 1.3x)")
+
+
+def _worker_peak(peaks: dict[int, int]) -> int:
+    """The pool's workers are the processes that rendered: the biggest peaks but the parent's
+    forkserver; take the largest."""
+    return max(peaks.values()) if peaks else 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pages", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="also run on this corpus's leaflet pages (e.g. ../shared/corpus)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Path(tmp) / "content"
+        pages = make_library(library, args.pages, None)
+        print("== content/ repeated")
+        bench(library, pages, args.runs, args.jobs)
+    if args.corpus:
+        with tempfile.TemporaryDirectory() as tmp:
+            library = Path(tmp) / "corpus"
+            pages = make_library(library, 0, args.corpus)
+            print("== corpus leaflet pages")
+            bench(library, pages, args.runs, args.jobs)
+
+
+if __name__ == "__main__":
+    main()
