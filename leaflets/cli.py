@@ -317,6 +317,58 @@ class _Progress:
             self.bar = None
 
 
+@cli.command()
+@click.argument("content_dir", required=False, type=click.Path(file_okay=False))
+@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: 8000).")
+@click.option(
+    "--token",
+    default=None,
+    envvar="LEAFLETS_TOKEN",
+    help="Access token; required when listening on any address but loopback.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="PDF worker processes (default: the CPU count; 0 renders in-process).",
+)
+@config_option
+def serve(content_dir, host, port, token, workers, config) -> None:
+    """Run the counter page: find a leaflet, preview it, and print it for a patient.
+
+    \b
+    Open http://127.0.0.1:8000/ in a browser. Routes are listed in the README.
+    """
+    import os
+
+    from .web import is_loopback
+    from .web import serve as run
+
+    settings = _settings(config)
+    host = host or settings.serve_host
+    port = port or settings.serve_port
+    token = token or settings.serve_token
+    source = Path(content_dir) if content_dir else Path(settings.content_dir)
+    if not source.is_dir():
+        raise click.UsageError(f"{source}: no such content folder")
+    if not is_loopback(host) and not token:
+        raise click.UsageError(
+            f"listening on {host} makes the page reachable from other machines: "
+            "give an access token with --token (or [serve] token in leaflets.toml)"
+        )
+    if token is not None and len(token) < 16:
+        raise click.UsageError("the access token must be at least 16 characters")
+    run(
+        source,
+        settings,
+        host=host,
+        port=port,
+        token=token,
+        workers=os.cpu_count() or 1 if workers is None else workers,
+    )
+
+
 def main() -> None:
     try:
         cli(prog_name="leaflets")

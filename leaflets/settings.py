@@ -42,6 +42,10 @@ class Settings:
     #: Pages over this many bytes are refused before parsing.
     max_bytes: int = 1_000_000
     pharmacy: Pharmacy = field(default_factory=Pharmacy)
+    #: ``leaflets serve``: where to listen, and the access token required off loopback.
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 8000
+    serve_token: str | None = None
     #: Where the config came from, for messages.
     source: Path | None = None
 
@@ -64,6 +68,10 @@ class Settings:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
         if self.max_bytes <= 0:
             raise ConfigError(f"{where}max_bytes must be positive")
+        if not 0 < self.serve_port < 65536:
+            raise ConfigError(f"{where}[serve] port must be between 1 and 65535")
+        if self.serve_token is not None and len(self.serve_token) < 16:
+            raise ConfigError(f"{where}[serve] token must be at least 16 characters")
 
 
 # [table] -> {key: (field name, type)}; anything else in the file is an error.
@@ -77,6 +85,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
     },
     "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
+    "serve": {"host": ("serve_host", str), "port": ("serve_port", int), "token": ("serve_token", str)},
 }
 
 
