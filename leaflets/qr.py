@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 
 import qrcode
@@ -22,6 +23,7 @@ def qr_matrix(url: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
+@functools.lru_cache(maxsize=1024)  # the counter prints the same leaflets again and again
 def qr_svg(url: str, title: str) -> str:
     """An inline ``<svg>`` for ``url``; ``title`` becomes its alt text (PDF /Alt)."""
     matrix = qr_matrix(url)
