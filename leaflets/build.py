@@ -49,6 +49,7 @@ class PageResult:
     url: str | None = None
     revision: str | None = None
     outputs: list[Output] = field(default_factory=list)
+    generic_name: str | None = None
     #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
     key: str = ""
 
@@ -68,6 +69,8 @@ class Job:
     sizes: tuple[str, ...]
     settings: Settings
     key: str
+    pdf: bool = True
+    html: bool = False
 
 
 @dataclass
@@ -153,13 +156,23 @@ def render_job(job: Job) -> Rendered:
             job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
+        result.generic_name = leaflet.generic_name
         result.url = leaflet_url(leaflet, job.settings)
         files = {}
-        for size in job.sizes:
+        for size in job.sizes if job.pdf else ():
             data, pages = render_pdf(leaflet, job.settings.replace(size=size))
             name = output_name(job.source, size)
             files[name] = data
             result.outputs.append(Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest()))
+        if job.html:
+            from .site import render_page, site_path
+
+            path = site_path(leaflet, job.settings)
+            if path is not None:
+                pdfs = [(o.path, o.size) for o in result.outputs]
+                data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
+                files[path] = data
+                result.outputs.append(Output(path, "html", 1, len(data), hashlib.sha256(data).hexdigest()))
         result.status = "rendered"
         return Rendered(result, files)
     except NotALeafletError as exc:
@@ -192,15 +205,23 @@ def _unchanged(previous: dict | None, key: str, out_dir: Path) -> PageResult | N
         target = out_dir / out.path
         if not target.is_file() or target.stat().st_size != out.bytes:
             return None
-    fields = {k: previous.get(k) for k in ("source", "slug", "title", "reason", "url", "revision")}
+    fields = {
+        k: previous.get(k) for k in ("source", "slug", "title", "reason", "url", "revision", "generic_name")
+    }
     return PageResult(**fields, status="unchanged", outputs=outputs, key=key)
 
 
 def plan(
-    content_dir: Path, out_dir: Path, settings: Settings, sizes: tuple[str, ...], force: bool
+    content_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    sizes: tuple[str, ...],
+    force: bool,
+    pdf: bool = True,
+    html: bool = False,
 ) -> tuple[list[PageResult], list[Job]]:
     """Split the pages into unchanged ones and jobs to render."""
-    env = environment_hash(settings, sizes)
+    env = environment_hash(settings, sizes if pdf else ()) + f":pdf={pdf}:html={html}"
     previous = {} if force else read_manifest(out_dir)
     unchanged, jobs = [], []
     pages = sorted(p for p in content_dir.rglob("*.md") if p.is_file() and p.name.lower() != "readme.md")
@@ -219,7 +240,7 @@ def plan(
         if (same := _unchanged(previous.get(source), key, out_dir)) is not None:
             unchanged.append(same)
         else:
-            jobs.append(Job(source, str(path), data, sizes, settings, key))
+            jobs.append(Job(source, str(path), data, sizes, settings, key, pdf, html))
     return unchanged, jobs
 
 
@@ -231,6 +252,8 @@ def build_library(
     sizes: tuple[str, ...] = ("standard",),
     jobs: int | None = None,
     force: bool = False,
+    pdf: bool = True,
+    html: bool = False,
     on_progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
@@ -243,7 +266,7 @@ def build_library(
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    done, todo = plan(content_dir, out_dir, settings, sizes, force)
+    done, todo = plan(content_dir, out_dir, settings, sizes, force, pdf, html)
     total = len(done) + len(todo)
     results: dict[str, PageResult] = {}
     for n, result in enumerate(done, 1):
@@ -269,6 +292,8 @@ def build_library(
     if not interrupted:
         _remove_stale(out_dir, pages)
     warnings = _shared_urls(pages)
+    if html and not interrupted:
+        _write_site(out_dir, pages, settings)
     _write_manifest(out_dir, pages, interrupted)
     report = BuildReport(pages, warnings, time.perf_counter() - started, interrupted)
     if interrupted:
@@ -295,6 +320,25 @@ def _write(rendered: Rendered, out_dir: Path) -> PageResult:
         result.status, result.reason = "failed", f"cannot write output: {exc.strerror or exc}"
         result.outputs = []
     return result
+
+
+def _write_site(out_dir: Path, pages: list[PageResult], settings: Settings) -> None:
+    """The index and the static files every site page links to (written only when changed)."""
+    from .files import write_atomic
+    from .site import render_index, static_files
+
+    entries = [
+        {"title": p.title or p.slug, "slug": p.slug, "path": o.path, "generic": p.generic_name}
+        for p in pages
+        for o in p.outputs
+        if o.size == "html"
+    ]
+    files = {"index.html": render_index(entries, settings).encode("utf-8")}
+    files.update({name: path.read_bytes() for name, path in static_files().items()})
+    for name, data in files.items():
+        target = out_dir / name
+        if not target.is_file() or target.read_bytes() != data:
+            write_atomic(data, target)
 
 
 def _remove_stale(out_dir: Path, pages: list[PageResult]) -> None:
@@ -346,7 +390,8 @@ def _write_manifest(out_dir: Path, pages: list[PageResult], interrupted: bool) -
 def _from_dict(entry: dict) -> PageResult:
     outputs = [Output(**o) for o in entry.get("outputs", [])]
     fields = {
-        k: entry.get(k) for k in ("source", "slug", "title", "status", "reason", "url", "revision", "key")
+        k: entry.get(k)
+        for k in ("source", "slug", "title", "status", "reason", "url", "revision", "key", "generic_name")
     }
     fields["key"] = fields["key"] or ""
     return PageResult(**fields, outputs=outputs)

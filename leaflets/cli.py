@@ -238,8 +238,15 @@ def check(paths, strict, fmt, max_grade, config) -> None:
 @base_url_option
 @config_option
 @click.option("--force", is_flag=True, help="Rebuild every page, changed or not.")
+@click.option(
+    "--html",
+    "html",
+    is_flag=True,
+    help="Also write the online version: a page per leaflet where its QR code points.",
+)
+@click.option("--html-only", is_flag=True, help="Write the online version and no PDFs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(content_dir, out_dir, jobs, size, paper, base_url, config, force, quiet) -> None:
+def build(content_dir, out_dir, jobs, size, paper, base_url, config, force, html, html_only, quiet) -> None:
     """Export every page under CONTENT_DIR (default: the content folder) as PDFs.
 
     \b
@@ -266,7 +273,15 @@ def build(content_dir, out_dir, jobs, size, paper, base_url, config, force, quie
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
         report = build_library(
-            source, out_dir, settings, sizes=sizes, jobs=jobs, force=force, on_progress=progress.update
+            source,
+            out_dir,
+            settings,
+            sizes=sizes,
+            jobs=jobs,
+            force=force,
+            pdf=not html_only,
+            html=html or html_only,
+            on_progress=progress.update,
         )
     except BuildInterrupted as exc:
         progress.finish()

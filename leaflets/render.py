@@ -42,6 +42,8 @@ TEXT = {
     "directions": "Directions",
     "pharmacist": "Pharmacist",
     "general_info": "general information",
+    "pdf_standard": "Printable PDF (standard print)",
+    "pdf_large": "Printable PDF (large print)",
     "logo": "Pharmacy logo",
 }
 

@@ -1,0 +1,80 @@
+"""The online version: one accessible HTML page per leaflet, at exactly the path its QR code
+encodes, plus an index with a search that works offline. Built from the same view data as print.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from . import assets
+from .library import fold
+from .model import Leaflet
+from .render import environment, leaflet_url, make_view
+from .settings import Settings
+
+SITE_ASSETS = ("base.css", "screen.css")
+
+
+def site_path(leaflet: Leaflet, settings: Settings) -> str | None:
+    """Where the page lives under the output folder: the path of its online URL, below the
+    configured site. None when its URL points somewhere else (an absolute permalink)."""
+    url = leaflet_url(leaflet, settings.replace(base_url=settings.base_url or "https://site.invalid"))
+    if url is None:
+        return None
+    base = urlsplit(settings.base_url or "https://site.invalid")
+    target = urlsplit(url)
+    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        return None
+    prefix = base.path.rstrip("/") + "/"
+    path = unquote(target.path)
+    if not path.startswith(prefix):
+        return None
+    relative = path[len(prefix) :]
+    if not relative or relative.endswith("/"):
+        relative += "index.html"
+    # A URL never climbs out of the output folder.
+    clean = posixpath.normpath(relative)
+    if clean.startswith("../") or clean == ".." or clean.startswith("/"):
+        return None
+    return clean
+
+
+def _up(path: str) -> str:
+    depth = path.count("/")
+    return "../" * depth
+
+
+def render_page(leaflet: Leaflet, settings: Settings, path: str, pdfs: list[tuple[str, str]]) -> str:
+    """The leaflet's page. ``pdfs`` are (output path, size) pairs, linked relative to ``path``."""
+    view = make_view(leaflet, settings)
+    root = _up(path)
+    links = [(posixpath.relpath(pdf, posixpath.dirname(path) or "."), size) for pdf, size in pdfs]
+    template = environment().get_template("site/page.html")
+    return template.render(leaflet=leaflet, settings=settings, view=view, root=root, pdfs=links)
+
+
+def render_index(entries: list[dict], settings: Settings) -> str:
+    """index.html, listing every page that has a site page; site.js filters it offline."""
+    entries = sorted(entries, key=lambda e: fold(e["title"]))
+    data = [
+        {
+            "title": e["title"],
+            "href": e["path"],
+            "generic": e.get("generic") or "",
+            "names": " ".join(fold(n) for n in [e["title"], e.get("generic") or "", e["slug"]]),
+        }
+        for e in entries
+    ]
+    return environment().get_template("site/index.html").render(settings=settings, entries=data)
+
+
+def static_files() -> dict[str, Path]:
+    """Files every site needs, by their path under the output folder."""
+    files = {f"static/{name}": assets.styles_dir() / name for name in SITE_ASSETS}
+    files["static/site.js"] = assets.templates_dir() / "site" / "site.js"
+    for folder in assets.font_dirs():
+        for font in sorted(folder.glob("*.ttf")):
+            files[f"static/fonts/{font.name}"] = font
+    return files

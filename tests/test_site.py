@@ -1,0 +1,142 @@
+"""The online version: every QR code resolves, on a local static server, to the right page;
+the pages pass axe-core in Chromium, reflow at 200% zoom, and request nothing from outside."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from conftest import BASE_URL, ROOT
+from PIL import Image
+from playwright.sync_api import sync_playwright
+from test_browser import CHROMIUM, serious_violations
+
+from leaflets import Settings
+from leaflets.build import build_library
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    report = build_library(
+        ROOT / "content", out, Settings(base_url=BASE_URL), jobs=2, html=True, sizes=("standard", "large")
+    )
+    assert report.ok
+    return out, report
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    out, _ = site
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def qr_urls(pdf: Path, tmp: Path) -> list[str]:
+    tmp = tmp / pdf.stem
+    tmp.mkdir()
+    prefix = tmp / pdf.stem
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(prefix)], check=True)
+    found = []
+    for png in sorted(tmp.glob(f"{pdf.stem}-*.png")):
+        found += [r.text for r in zxingcpp.read_barcodes(Image.open(png).convert("L"))]
+    return found
+
+
+def test_every_qr_code_resolves_to_its_page(site, server, tmp_path):
+    out, report = site
+    checked = 0
+    for page in report.pages:
+        pdf = next(o for o in page.outputs if o.size == "standard")
+        (url,) = qr_urls(out / pdf.path, tmp_path)
+        assert url == page.url and url.startswith(BASE_URL)
+        with urllib.request.urlopen(server + urlsplit(url).path) as response:
+            assert response.status == 200
+            html = response.read().decode("utf-8")
+        title = re.search(r"<title>(.*?)</title>", html).group(1)
+        assert title == page.title.replace("&", "&amp;")
+        checked += 1
+    assert checked == 9
+
+
+def test_pages_link_the_pdfs_this_build_wrote(site, server):
+    out, _ = site
+    html = (out / "composition/b/baclofen.html").read_text()
+    links = re.findall(r'href="([^"]+\.pdf)"', html)
+    assert links == ["../../b/baclofen.pdf", "../../b/baclofen.large.pdf"]
+    for link in links:
+        with urllib.request.urlopen(f"{server}/composition/b/{link}") as response:
+            assert response.read(5) == b"%PDF-"
+
+
+def test_html_only_writes_no_pdfs(tmp_path):
+    report = build_library(
+        ROOT / "content", tmp_path, Settings(base_url=BASE_URL), jobs=1, pdf=False, html=True
+    )
+    assert report.ok
+    assert not list(tmp_path.rglob("*.pdf"))
+    assert (tmp_path / "composition/s/salbutamol.html").exists()
+    assert "Printable PDF" not in (tmp_path / "composition/s/salbutamol.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def test_site_is_accessible_offline_and_reflows(server, browser):
+    context = browser.new_context(viewport={"width": 640, "height": 900})  # 1280 px at 200%
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    for path in (
+        "/index.html",
+        "/composition/s/salbutamol.html",
+        "/composition/a/amoxicillin-clavulanic-acid.html",
+    ):
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        assert serious_violations(page) == [], path
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{path} scrolls sideways at 200% zoom"
+    assert requests and all(u.startswith(server) for u in requests), requests
+    assert any(u.endswith(".ttf") for u in requests)  # fonts are served locally
+    context.close()
+
+
+def test_offline_search(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/index.html")
+    page.fill("#q", "amoxicilin")  # one typo
+    visible = page.locator("#results li:not([hidden])")
+    assert visible.count() == 2
+    page.fill("#q", "salbut")
+    assert visible.count() == 1
+    assert "1 of 9" in page.inner_text("#count")
+    page.close()
