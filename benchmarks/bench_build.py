@@ -67,7 +67,7 @@ from leaflets import load_settings
 from leaflets.reader import parse_page
 from leaflets.render import render_html
 from leaflets.assets import stylesheet_texts
-settings = load_settings({str(ROOT / 'leaflets.toml')!r})
+settings = load_settings({str(ROOT / "leaflets.toml")!r})
 docs = [render_html(parse_page(p.read_bytes(), p), settings)
         for p in sorted(Path({str(library)!r}).rglob('*.md'))]
 fonts = FontConfiguration()
@@ -137,12 +137,25 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
         tmp = Path(tmp)
         floors, floor_rss = [], []
         for _ in range(runs):
-            out = subprocess.run([sys.executable, "-c", floor_script(library, tmp / "rss")],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", floor_script(library, tmp / "rss")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             floors.append(float(out.stdout.strip()))
             floor_rss.append(int((tmp / "rss").read_text()))
-        build_cmd = [*LEAFLETS, "build", str(library), "-o", str(tmp / "dist"), "-j", str(jobs),
-                     "-q", *CONFIG]
+        build_cmd = [
+            *LEAFLETS,
+            "build",
+            str(library),
+            "-o",
+            str(tmp / "dist"),
+            "-j",
+            str(jobs),
+            "-q",
+            *CONFIG,
+        ]
         builds, rebuilds, worker_peaks = [], [], []
         for _ in range(runs):
             elapsed, peaks = timed([*build_cmd, "--force"], rss=True)
@@ -152,8 +165,7 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
         sample = sorted(library.rglob("*.md"))[:20]
         singles = []
         for page in sample:
-            singles.append(timed([*LEAFLETS, "render", str(page), "-o", str(tmp / "one.pdf"),
-                                  *CONFIG])[0])
+            singles.append(timed([*LEAFLETS, "render", str(page), "-o", str(tmp / "one.pdf"), *CONFIG])[0])
     floor = statistics.median(floors)
     build = pages / statistics.median(builds)
     per_single = statistics.median(singles)
@@ -162,13 +174,18 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
     rss_ratio = statistics.median(worker_peaks) / statistics.median(floor_rss)
     print(f"pages: {pages}, runs: {runs}, build jobs: {jobs}, cores: {os.cpu_count()}")
     print(f"1. floor, bare WeasyPrint in one process: {floor:.2f} leaflets/s")
-    print(f"2. leaflets build -j {jobs}: {build:.2f} leaflets/s = {build / floor:.2f}x the floor"
-          f" (goal >= 1.7x)")
-    print(f"3. one `leaflets render` process per page: {per_single:.2f} s/page; build is "
-          f"{per_single / per_build:.1f}x faster (goal >= 6x)")
+    print(
+        f"2. leaflets build -j {jobs}: {build:.2f} leaflets/s = {build / floor:.2f}x the floor (goal >= 1.7x)"
+    )
+    print(
+        f"3. one `leaflets render` process per page: {per_single:.2f} s/page; build is "
+        f"{per_single / per_build:.1f}x faster (goal >= 6x)"
+    )
     print(f"4. rebuild with nothing changed: {100 * rebuild:.1f}% of the full build (goal <= 3%)")
-    print(f"5. peak RSS: build worker {statistics.median(worker_peaks) / 1024:.0f} MiB, bare "
-          f"WeasyPrint {statistics.median(floor_rss) / 1024:.0f} MiB = {rss_ratio:.2f}x (goal <= 1.3x)")
+    print(
+        f"5. peak RSS: build worker {statistics.median(worker_peaks) / 1024:.0f} MiB, bare "
+        f"WeasyPrint {statistics.median(floor_rss) / 1024:.0f} MiB = {rss_ratio:.2f}x (goal <= 1.3x)"
+    )
 
 
 def _worker_peak(peaks: dict[int, int]) -> int:
@@ -182,8 +199,12 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--corpus", type=Path, default=None,
-                    help="also run on this corpus's leaflet pages (e.g. ../shared/corpus)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help="also run on this corpus's leaflet pages (e.g. ../shared/corpus)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
