@@ -73,12 +73,15 @@ def _read_style(name: str) -> str:
     return (styles_dir() / name).read_text(encoding="utf-8")
 
 
-def stylesheet_texts(settings: Settings) -> list[str]:
-    """Every stylesheet the leaflet uses, in cascade order."""
+def stylesheet_texts(settings: Settings, lang: str = "en") -> list[str]:
+    """Every stylesheet the leaflet uses, in cascade order (the footer speaks ``lang``)."""
+    from .i18n import page_counter_css
+
     sheets = [font_face_css(), _read_style("base.css"), _read_style("print.css")]
     if settings.size == "large":
         sheets.append(_read_style("large.css"))
     sheets.append(f"@page {{ size: {_PAPER[settings.paper]}; }}")
+    sheets.append(page_counter_css(lang))
     return sheets
 
 

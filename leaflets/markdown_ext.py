@@ -392,7 +392,13 @@ class SectionConverter:
         md.reset()
         md.leaflet_kind = kind
         md.leaflet_result = _Result()
-        html = md.convert(source)  # the postprocessors already ran on the leftover
+        try:
+            html = md.convert(source)  # the postprocessors already ran on the leftover
+        except BaseException:
+            # A failure deep inside Markdown (RecursionError on absurd nesting) can leave the
+            # instance half-reset; never reuse it for the next page.
+            self.md = markdown.Markdown(extensions=["tables", "sane_lists", LeafletExtension()])
+            raise
         result: _Result = md.leaflet_result
         groups = tuple(
             SideEffectGroup(

@@ -72,14 +72,14 @@ class _Renderer:
         self._css: dict[tuple, list[CSS]] = {}
         self._lock = threading.Lock()
 
-    def stylesheets(self, settings: Settings, fetcher: LockedFetcher) -> list[CSS]:
-        key = (settings.size, settings.paper, assets.asset_roots(settings))
+    def stylesheets(self, settings: Settings, fetcher: LockedFetcher, lang: str = "en") -> list[CSS]:
+        key = (settings.size, settings.paper, lang, assets.asset_roots(settings))
         with self._lock:
             if key not in self._css:
                 base = assets.styles_dir().as_uri() + "/"
                 self._css[key] = [
                     CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=self.font_config)
-                    for text in assets.stylesheet_texts(settings)
+                    for text in assets.stylesheet_texts(settings, lang)
                 ]
             return self._css[key]
 
@@ -100,13 +100,13 @@ def prepare(settings: Settings) -> None:
 
 
 def html_to_pdf(
-    html: str, settings: Settings, *, identifier: str, stylesheets: bool = True
+    html: str, settings: Settings, *, identifier: str, stylesheets: bool = True, lang: str = "en"
 ) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     try:
-        sheets = state.stylesheets(settings, fetcher) if stylesheets else []
+        sheets = state.stylesheets(settings, fetcher, lang) if stylesheets else []
         document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
         options = {
             "stylesheets": sheets,
@@ -130,7 +130,7 @@ def render_pdf(leaflet: Leaflet, settings: Settings) -> tuple[bytes, int]:
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
     ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
     try:
-        return html_to_pdf(html, settings, identifier=ident)
+        return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)
     except RenderError as exc:
         raise RenderError(f"{leaflet.source}: {exc}") from None
 

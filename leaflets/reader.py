@@ -25,6 +25,8 @@ from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+#: A QR code at error correction M holds about 2,300 bytes; keep the address far below that.
+MAX_PERMALINK = 1000
 _DATE_KEYS = ("date", "lastModified", "last_modified", "reviewed")
 
 
@@ -40,7 +42,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def decode(data: bytes, path: str, max_bytes: int) -> tuple[str, list[str]]:
+def decode(data: bytes, path: str, max_bytes: int) -> tuple[str, list[Problem]]:
     """Bytes → text, refusing what is not a text page. Returns (text, warnings)."""
     if len(data) > max_bytes:
         raise ContentError(path, f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
@@ -57,7 +59,9 @@ def decode(data: bytes, path: str, max_bytes: int) -> tuple[str, list[str]]:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             raise ContentError(path, "file is not UTF-8 text", line) from None
-        warnings.append(f"{path}:{line}: file is not UTF-8; read it as Windows-1252 (cp1252)")
+        warnings.append(
+            Problem("warning", "encoding", "file is not UTF-8; read it as Windows-1252 (cp1252)", line)
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t\f")
     if controls > max(8, len(text) // 100):
@@ -112,12 +116,18 @@ def parse_page(
     """Parse the bytes of one page into a Leaflet. Raises ContentError (or NotALeafletError)."""
     path = str(path)
     text, notes = decode(data, path, max_bytes)
-    problems = [Problem("warning", "encoding", n) for n in notes]
+    problems = list(notes)
     meta, body, first = split_front_matter(text, path)
     h1, raw_sections = scan_sections(list(enumerate(body, first)))
     title = _scalar(meta.get("title"), path, "title") or (text_of(h1[1]) if h1 else None)
     if not title:
         raise ContentError(path, "page has no title (no 'title:' in front matter and no '# ' heading)")
+    permalink = _scalar(meta.get("permalink"), path, "permalink")
+    if permalink is not None and len(permalink) > MAX_PERMALINK:
+        raise ContentError(
+            path,
+            f"permalink is too long for a QR code ({len(permalink):,} characters; at most {MAX_PERMALINK:,})",
+        )
     if meta.get("is_banned") is True:
         raise NotALeafletError(path, "the page marks the product as banned (is_banned: true)")
     if not _is_leaflet(raw_sections):
@@ -162,7 +172,7 @@ def parse_page(
         revision=hashlib.sha256(data).hexdigest()[:12],
         generic_name=generic or None,
         date=date,
-        permalink=_scalar(meta.get("permalink"), path, "permalink"),
+        permalink=permalink,
         relpath=str(relpath),
         h1=heading,
         h1_line=h1[0] if heading else None,

@@ -20,32 +20,10 @@ from markupsafe import Markup
 
 from . import __version__, assets
 from .errors import ConfigError
+from .i18n import texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
-from .settings import Settings
-
-#: Strings the tool itself prints. Other languages come with the translation catalogues.
-TEXT = {
-    "serious": "Serious side effects",
-    "warning": "Warning",
-    "online": "Read this leaflet online",
-    "qr_alt": "QR code linking to the online version of this leaflet",
-    "source": "Source",
-    "revision": "revision",
-    "page_date": "page date",
-    "disclaimer": "Disclaimer",
-    "description": "Patient information leaflet",
-    "phone": "Phone",
-    "personal": "Directions from your pharmacist",
-    "patient": "Patient",
-    "medicine": "Medicine",
-    "directions": "Directions",
-    "pharmacist": "Pharmacist",
-    "general_info": "general information",
-    "pdf_standard": "Printable PDF (standard print)",
-    "pdf_large": "Printable PDF (large print)",
-    "logo": "Pharmacy logo",
-}
+from .settings import DEFAULT_DISCLAIMER, Settings
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
@@ -176,26 +154,29 @@ def _as_block(html: str) -> Markup:
 
 def print_blocks(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[Block, ...]:
     """The leaflet's sections as printed blocks, in print order. Each section appears once."""
+    text = texts(leaflet.lang)
     ranked = _ranked(leaflet.sections, _words(leaflet.title))
     if personal:
         # The pharmacist's directions lead; the page's own dosage text is general information.
-        ranked = [(r, i, _as_general(b)) for r, i, b in ranked]
+        ranked = [(r, i, _as_general(b, text["general_info"])) for r, i, b in ranked]
     if leaflet.h1:
         ranked.append((0, -1, Block("heading", html=Markup("<p>%s</p>") % leaflet.h1)))
     if not leaflet.of_kind(Kind.DISCLAIMER):
-        default = Block(
-            "disclaimer", TEXT["disclaimer"], _as_block(str(Markup.escape(settings.default_disclaimer)))
-        )
+        # The built-in default speaks the page's language; a configured one is printed as written.
+        words = settings.default_disclaimer
+        if words == DEFAULT_DISCLAIMER:
+            words = text["default_disclaimer"]
+        default = Block("disclaimer", text["disclaimer"], _as_block(str(Markup.escape(words))))
         ranked.append((_RANK[Kind.DISCLAIMER], -1, default))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return tuple(block for _, _, block in ranked)
 
 
-def _as_general(block: Block) -> Block:
+def _as_general(block: Block, words: str) -> Block:
     if block.kind == "dosage":
-        return replace(block, label=f"{block.label} ({TEXT['general_info']})")
+        return replace(block, label=f"{block.label} ({words})")
     if block.kind == "group":
-        return replace(block, children=tuple(_as_general(c) for c in block.children))
+        return replace(block, children=tuple(_as_general(c, words) for c in block.children))
     return block
 
 
@@ -276,17 +257,19 @@ def make_view(
     leaflet: Leaflet, settings: Settings, *, inline_css: bool = False, personal: Personal | None = None
 ) -> View:
     url = leaflet_url(leaflet, settings)
-    css = tuple(Markup(text) for text in assets.stylesheet_texts(settings)) if inline_css else ()
+    text = texts(leaflet.lang)
+    sheets = assets.stylesheet_texts(settings, leaflet.lang) if inline_css else []
+    css = tuple(Markup(sheet) for sheet in sheets)
     return View(
         blocks=print_blocks(leaflet, settings, personal),
         url=url,
-        qr_svg=Markup(qr_svg(url, f"{TEXT['qr_alt']}: {url}")) if url else None,
+        qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
         source_name=(leaflet.relpath or leaflet.slug) + ".md",
         size=settings.size,
         created=_created(leaflet),
         inline_css=css,
-        text=TEXT,
+        text=text,
         version=__version__,
         logo_uri=Path(settings.logo).resolve().as_uri() if settings.logo else None,
         personal=personal or None,

@@ -9,15 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import MESSAGES
 
 CONFIG_NAME = "leaflets.toml"
 PAPERS = ("a4", "letter")
 SIZES = ("standard", "large")
 
-DEFAULT_DISCLAIMER = (
-    "This leaflet is for general information only and is not a substitute for professional "
-    "medical advice. Ask your doctor or pharmacist before starting, stopping or changing any medicine."
-)
+DEFAULT_DISCLAIMER = MESSAGES["default_disclaimer"]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import assets
+from .i18n import texts
 from .library import fold
 from .model import Leaflet
 from .render import environment, leaflet_url, make_view
@@ -52,7 +53,9 @@ def render_page(leaflet: Leaflet, settings: Settings, path: str, pdfs: list[tupl
     root = _up(path)
     links = [(posixpath.relpath(pdf, posixpath.dirname(path) or "."), size) for pdf, size in pdfs]
     template = environment().get_template("site/page.html")
-    return template.render(leaflet=leaflet, settings=settings, view=view, root=root, pdfs=links)
+    return template.render(
+        leaflet=leaflet, settings=settings, view=view, root=root, pdfs=links, text=view.text
+    )
 
 
 def render_index(entries: list[dict], settings: Settings) -> str:
@@ -67,7 +70,8 @@ def render_index(entries: list[dict], settings: Settings) -> str:
         }
         for e in entries
     ]
-    return environment().get_template("site/index.html").render(settings=settings, entries=data)
+    template = environment().get_template("site/index.html")
+    return template.render(settings=settings, entries=data, text=texts("en"))
 
 
 def static_files() -> dict[str, Path]:

@@ -82,7 +82,7 @@ def _render(leaflet: Leaflet, settings: Settings, personal: Personal | None) -> 
 
     html = render_html(leaflet, settings, personal=personal)
     ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
-    return html_to_pdf(html, settings, identifier=ident)[0]
+    return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)[0]
 
 
 class Renderer:
