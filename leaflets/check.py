@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError, NotALeafletError
+from .i18n import missing
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
@@ -100,6 +101,25 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
                     section.line,
                 )
             )
+    untranslated = missing(leaflet.lang)
+    if untranslated is None:
+        problems.append(
+            Problem(
+                "warning",
+                "no-catalogue",
+                f"no translation for lang {leaflet.lang!r}: the tool's own words "
+                f"(headings, labels, page numbers) print in English",
+            )
+        )
+    elif untranslated:
+        problems.append(
+            Problem(
+                "warning",
+                "untranslated",
+                f"{len(untranslated)} of the tool's words have no {leaflet.lang!r} "
+                f"translation and print in English: " + "; ".join(untranslated[:3]),
+            )
+        )
     readability = leaflet_readability(leaflet)
     grade = readability.fk_grade
     problems.append(

@@ -14,7 +14,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _TAG = re.compile(r"<[^>]*>")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*+])\s+", re.M)
-_QA = re.compile(r"(?:(?<=^)|(?<=[\s*>#(]))(?:Q|A|Ans|Answer|Question)\s*\d*\s*[:.)](?=\s|\*|$)", re.M | re.I)
+_QA = re.compile(
+    r"(?:(?<=^)|(?<=[\s*>#(]))(?:Q|A|R|P|Ans|Answer|Question|Réponse|Pregunta|Respuesta)\s*\d*\s*[:.)](?=\s|\*|$)",
+    re.M | re.I,
+)
 
 
 def words(text: str) -> Counter[str]:

@@ -8,23 +8,59 @@ from .model import Kind
 
 # Order matters only when two keywords start at the same place; otherwise the
 # keyword that comes first in the label wins ("Side effects and precautions" → side effects).
+# English, then French and Spanish, the languages the tool ships catalogues for.
 _KEYWORDS: tuple[tuple[Kind, str], ...] = (
-    (Kind.GENERIC_NAME, r"generic\s+names?"),
-    (Kind.SIDE_EFFECTS, r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?|events?)"),
-    (Kind.FAQS, r"faqs?|frequently\s+asked|common\s+questions|questions"),
-    (Kind.HOW_IT_WORKS, r"how\s+(?:\S+\s+){0,4}?works?|mechanism(?:\s+of\s+action)?"),
-    (Kind.DOSAGE, r"dosage|doses?|dosing|how\s+to\s+(?:take|use)|administration"),
-    (Kind.USAGE, r"usage|uses?|indications?|used\s+for|what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for"),
-    (Kind.PRECAUTIONS, r"precautions?|warnings?|contra-?indications?|cautions?"),
-    (Kind.INTERACTIONS, r"interactions?"),
-    (Kind.STORAGE, r"storage|how\s+to\s+store|storing"),
-    (Kind.DISCLAIMER, r"disclaimer"),
-    (Kind.NOTE, r"note"),
+    (
+        Kind.GENERIC_NAME,
+        r"generic\s+names?|nom\s+générique|dénomination\s+commune"
+        r"|nombre\s+genérico|denominación\s+común",
+    ),
+    (
+        Kind.SIDE_EFFECTS,
+        r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?|events?)"
+        r"|effets?\s+(?:secondaires?|indésirables?)|efectos?\s+(?:secundarios?|adversos?)"
+        r"|reacciones\s+adversas",
+    ),
+    (
+        Kind.FAQS,
+        r"faqs?|frequently\s+asked|common\s+questions|questions|foire\s+aux\s+questions"
+        r"|preguntas(?:\s+frecuentes)?",
+    ),
+    (
+        Kind.HOW_IT_WORKS,
+        r"how\s+(?:\S+\s+){0,4}?works?|mechanism(?:\s+of\s+action)?"
+        r"|mode\s+d[’']action|mécanisme(?:\s+d[’']action)?"
+        r"|comment\s+(?:\S+\s+){0,3}?(?:agit|fonctionne)|mecanismo(?:\s+de\s+acción)?"
+        r"|cómo\s+(?:\S+\s+){0,3}?(?:funciona|actúa)",
+    ),
+    (
+        Kind.DOSAGE,
+        r"dosage|doses?|dosing|how\s+to\s+(?:take|use)|administration|posologie"
+        r"|mode\s+d[’']emploi|dosis|posología|dosificación|cómo\s+(?:tomar|usar)",
+    ),
+    (
+        Kind.USAGE,
+        r"usage|uses?|indications?|used\s+for|what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for"
+        r"|utilisations?|usos?|indicaciones|para\s+qué\s+sirve",
+    ),
+    (
+        Kind.PRECAUTIONS,
+        r"precautions?|warnings?|contra-?indications?|cautions?|précautions?"
+        r"|mises?\s+en\s+garde|precauciones|advertencias|contraindicaciones",
+    ),
+    (Kind.INTERACTIONS, r"interactions?|interacciones"),
+    (Kind.STORAGE, r"storage|how\s+to\s+store|storing|conservation|conservación|almacenamiento"),
+    (
+        Kind.DISCLAIMER,
+        r"disclaimer|avertissement|clause\s+de\s+non-responsabilité|aviso(?:\s+legal)?"
+        r"|descargo(?:\s+de\s+responsabilidad)?",
+    ),
+    (Kind.NOTE, r"note|remarque|nota"),
 )
 _KEYWORD_RE = [(kind, re.compile(rf"\b(?:{pat})\b", re.I)) for kind, pat in _KEYWORDS]
 
 #: Labels that belong to a question/answer pair, never to a section.
-_QA_LABEL = re.compile(r"^(?:q|a|q\s*\d+|a\s*\d+|question|answer)$", re.I)
+_QA_LABEL = re.compile(r"^(?:[qapr]\s*\d*|question|answer|réponse|pregunta|respuesta)$", re.I)
 
 # A label is short: a sentence in bold is content, not a section label.
 MAX_LABEL_WORDS = 8
@@ -66,12 +102,15 @@ def clean_label(label: str) -> str:
 # "not serious", "less severe", "non-serious" say the opposite of serious.
 _NEGATED = re.compile(
     r"\b(?:not\s+(?:usually\s+|generally\s+|typically\s+)?|non-?|less\s+|rarely\s+)"
-    r"(?:serious|severe)\b",
+    r"(?:serious|severe)\b"
+    r"|\b(?:pas\s+(?:très\s+)?|non\s+|peu\s+|no\s+(?:son\s+)?|poco\s+)graves?\b",
     re.I,
 )
 _SERIOUS = re.compile(
     r"\b(?:serious(?:ly)?|severe(?:ly)?|life[\s-]*threatening|emergency|emergencies"
-    r"|immediately|immediate\s+medical|urgent(?:ly)?|right\s+away)\b",
+    r"|immediately|immediate\s+medical|urgent(?:ly)?|right\s+away"
+    r"|graves?|sévères?|sérieux|sérieuses?|urgences?|immédiatement"
+    r"|severos?|severas?|urgencias?|inmediatamente|de\s+inmediato)\b",
     re.I,
 )
 
@@ -86,5 +125,5 @@ def marks_serious(line: str) -> bool:
 
 def last_sentence(text: str) -> str:
     """The sentence that introduces what follows: "… vary. Common ones include:" → "Common ones include:"."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*])", text.strip())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ0-9*¿¡])", text.strip())
     return parts[-1] if parts else text

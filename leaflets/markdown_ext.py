@@ -142,7 +142,7 @@ def _question_with_answer(el: etree.Element) -> bool:
     if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in _BOLD:
         return False
     question = text(el[0])
-    looks_like = question.endswith("?") or re.match(r"^Q\s*\d*\s*[:.)]", question)
+    looks_like = question.endswith("?") or re.match(r"^[QP]\s*\d*\s*[:.)]", question)
     return bool(looks_like) and bool((el[0].tail or "").strip() or len(el) > 1)
 
 
@@ -150,15 +150,25 @@ def _severity(line: str) -> Severity:
     return Severity.SERIOUS if marks_serious(line) else Severity.COMMON
 
 
-_SE_WORDS = re.compile(r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?)", re.I)
+_SE_WORDS = re.compile(
+    r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?)|effets?\s+(?:secondaires?|indésirables?)"
+    r"|efectos?\s+(?:secundarios?|adversos?)|reacciones\s+adversas",
+    re.I,
+)
 _FREQUENCY = re.compile(
     r"(?:(?:very|less|more|most|un|not|but|and|or|other|rare|rarely|common|commonly|uncommon|"
-    r"serious|severe|frequent|infrequent|mild|moderate|possible|potential|general|also)[\s,/&-]*)+",
+    r"serious|severe|frequent|infrequent|mild|moderate|possible|potential|general|also"
+    r"|fréquents?|fréquentes?|peu|rares?|courants?|graves?|sévères?|légers?|et|mais|ou"
+    r"|frecuentes?|poco|raros?|comunes|leves|pero|y|o)[\s,/&-]*)+",
     re.I,
 )
 
 
-_FREQUENCY_WORD = re.compile(r"\b(?:common|uncommon|rare|serious|severe|frequent|mild)\b", re.I)
+_FREQUENCY_WORD = re.compile(
+    r"\b(?:common|uncommon|rare|serious|severe|frequent|mild|fréquents?|fréquentes?|rares?|graves?"
+    r"|frecuentes?|raros?|comunes)\b",
+    re.I,
+)
 
 
 def _is_group_label(label: str) -> bool:
@@ -364,9 +374,9 @@ class LeafletExtension(markdown.Extension):
         md.treeprocessors.register(StructureTreeprocessor(md), "leaflet_structure", -10)
 
 
-_QPREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*Q\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I)
+_QPREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*[QP]\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I)
 _APREFIX = re.compile(
-    r"^\s*(?:<(?:strong|b)>)?\s*A(?:ns(?:wer)?)?\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I
+    r"^\s*(?:<(?:strong|b)>)?\s*(?:A(?:ns(?:wer)?)?|R)\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I
 )
 
 

@@ -1,0 +1,181 @@
+"""Leaflets in French and Spanish, and every script the fonts must cover."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import page as pdf_validator
+import pikepdf
+import pytest
+from babel.messages.extract import extract_from_file
+from click.testing import CliRunner
+from conftest import FIXTURES, pdftotext
+
+import leaflets.i18n as i18n
+from leaflets import Settings, read_page, render_html
+from leaflets.cli import cli
+from leaflets.pdf import write_pdf
+
+LANG = FIXTURES / "lang"
+SETTINGS = Settings(base_url="https://leaflets.example")
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lang")
+    result = {}
+    for name in ("exemplol-fr", "exemplol-es", "scripts"):
+        target = out / f"{name}.pdf"
+        write_pdf(read_page(LANG / f"{name}.md"), target, SETTINGS)
+        result[name] = target
+    return result
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "expected", "english"),
+    [
+        (
+            "exemplol-fr",
+            "fr",
+            [
+                "Effets indésirables graves",
+                "Page 1 sur",
+                "Lire cette notice en ligne",
+                "Avertissement",
+                "ne remplace pas l’avis",
+                "révision",
+            ],
+            ["Serious side effects", "Page 1 of", "Read this leaflet online", "Disclaimer", "revision"],
+        ),
+        (
+            "exemplol-es",
+            "es",
+            [
+                "Efectos secundarios graves",
+                "Página 1 de",
+                "Leer este prospecto en línea",
+                "Aviso",
+                "no sustituye el consejo",
+                "revisión",
+            ],
+            ["Serious side effects", "Page 1 of", "Read this leaflet online", "Disclaimer", "revision"],
+        ),
+    ],
+)
+def test_a_page_prints_in_its_own_language(pdfs, name, lang, expected, english):
+    pdf = pdfs[name]
+    with pikepdf.open(pdf) as doc:
+        assert str(doc.Root.Lang) == lang
+    text = " ".join(pdftotext(pdf, "-layout").split())
+    for words in expected:
+        assert words in text, words
+    for words in english:
+        assert words not in text, words
+    report = pdf_validator.validate_pdf(str(pdf), profile="ua1")
+    assert report.is_compliant, sorted({f.rule_id for f in report.failures})
+
+
+def test_html_carries_the_language():
+    html = render_html(read_page(LANG / "exemplol-fr.md"), SETTINGS)
+    assert '<html lang="fr">' in html
+    assert "Effets indésirables graves" in html
+
+
+def test_french_and_spanish_labels_are_recognised():
+    fr = read_page(LANG / "exemplol-fr.md")
+    assert [s.kind.value for s in fr.sections] == [
+        "generic_name",
+        "usage",
+        "side_effects",
+        "how_it_works",
+        "faqs",
+        "note",
+    ]
+    assert [(g.severity.value, len(g.items)) for g in fr.side_effect_groups] == [
+        ("common", 2),
+        ("serious", 2),
+    ]
+    assert fr.generic_name == "Exemplol"
+    es = read_page(LANG / "exemplol-es.md")
+    assert [(g.severity.value, len(g.items)) for g in es.side_effect_groups] == [
+        ("common", 2),
+        ("serious", 1),
+    ]
+    assert [f.question for f in es.faqs] == ["¿Puedo tomarlo con comida?"]
+
+
+def test_greek_cyrillic_and_symbols_have_glyphs(pdfs):
+    pdf = pdfs["scripts"]
+    text = pdftotext(pdf)
+    assert "\ufffd" not in text
+    for chars in (
+        "αβγδε",
+        "ΑΒΓΔΕ",
+        "Ω",
+        "Аспирин",
+        "ацетилсалициловая",
+        "Головная боль",
+        "Ζάλη",
+        "≥",
+        "≤",
+        "²",
+        "µ",
+        "®",
+        "₂",
+        "±",
+        "→",
+        "’",
+        "–",
+    ):
+        assert chars in text, chars
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all(r[-5] == "yes" for r in rows)
+    assert any("Noto-Sans" in r[0] for r in rows)
+
+
+def test_catalogues_are_complete_and_in_sync():
+    assert i18n.missing("fr") == [] and i18n.missing("es") == []
+    assert i18n.missing("en") == []
+    assert i18n.languages() == ["en", "es", "fr"]
+    source = Path(i18n.__file__)
+    extracted = {m[1] for m in extract_from_file("python", str(source), keywords={"N_": None})}
+    assert extracted == set(i18n.MESSAGES.values())
+    pot = (i18n.LOCALE_DIR / "leaflets.pot").read_text(encoding="utf-8")
+    for msgid in i18n.MESSAGES.values():
+        assert msgid.split(" ")[0] in pot
+
+
+def test_missing_strings_fall_back_to_english_and_check_warns(tmp_path, monkeypatch):
+    locale = tmp_path / "de" / "LC_MESSAGES"
+    locale.mkdir(parents=True)
+    (locale / "leaflets.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Serious side effects"\nmsgstr "Schwere Nebenwirkungen"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._load.cache_clear()
+    try:
+        text = i18n.texts("de")
+        assert text["serious"] == "Schwere Nebenwirkungen"
+        assert text["online"] == "Read this leaflet online"
+        assert "Read this leaflet online" in i18n.missing("de")
+        page = tmp_path / "d.md"
+        page.write_text("---\ntitle: D\nlang: de\n---\n**Usage:** u.\n")
+        out = CliRunner().invoke(cli, ["check", str(page)]).output
+        assert "have no 'de' translation and print in English" in out
+        page.write_text("---\ntitle: D\nlang: it\n---\n**Usage:** u.\n")
+        out = CliRunner().invoke(cli, ["check", str(page)]).output
+        assert "no translation for lang 'it'" in out
+    finally:
+        i18n._load.cache_clear()
+
+
+def test_page_counter_css_escapes_any_translation():
+    css = i18n.css_string('Seite "x" \\ </style>')
+    assert '"' not in css[1:-1] and "\\\\" not in css and "<" not in css
+    assert i18n.page_counter_css("fr") == (
+        '@page { @bottom-right { content: "Page " counter(page) " sur " counter(pages); } }'
+    )
