@@ -68,8 +68,57 @@ def font_face_css() -> str:
 _PAPER = {"a4": "A4", "letter": "letter"}
 
 
+#: Template and style sources shipped to a worker on another machine (see ``use_sources``).
+_SOURCES: dict[str, str] | None = None
+
+
+def sources(settings: Settings | None = None) -> dict[str, str]:
+    """Every template and stylesheet, by ``templates/<name>`` and ``styles/<name>``, and the
+    configured logo as a data: URL: what a remote worker needs to print exactly like this one."""
+    found: dict[str, str] = {}
+    for prefix, folder in (("templates", templates_dir()), ("styles", styles_dir())):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            found[f"{prefix}/{path.relative_to(folder).as_posix()}"] = path.read_text(encoding="utf-8")
+    if settings is not None and settings.logo is not None:
+        found["logo"] = _data_url(Path(settings.logo))
+    return found
+
+
+def use_sources(shipped: dict[str, str] | None) -> None:
+    """Render from ``shipped`` sources instead of this machine's files (a worker's set-up)."""
+    global _SOURCES
+    _SOURCES = shipped
+    _read_style.cache_clear()
+
+
+def shipped_templates() -> dict[str, str] | None:
+    if _SOURCES is None:
+        return None
+    return {k.removeprefix("templates/"): v for k, v in _SOURCES.items() if k.startswith("templates/")}
+
+
+def logo_url(settings: Settings) -> str | None:
+    """The configured logo as a data: URL, so the page itself carries it to the renderer."""
+    if settings.logo is None:
+        return None
+    if _SOURCES is not None and "logo" in _SOURCES:
+        return _SOURCES["logo"]
+    return _data_url(Path(settings.logo))
+
+
+@functools.lru_cache(maxsize=4)
+def _data_url(path: Path) -> str:
+    import base64
+    import mimetypes
+
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
 @functools.lru_cache(maxsize=8)
 def _read_style(name: str) -> str:
+    if _SOURCES is not None:
+        return _SOURCES[f"styles/{name}"]
     return (styles_dir() / name).read_text(encoding="utf-8")
 
 

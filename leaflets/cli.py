@@ -245,8 +245,35 @@ def check(paths, strict, fmt, max_grade, config) -> None:
     help="Also write the online version: a page per leaflet where its QR code points.",
 )
 @click.option("--html-only", is_flag=True, help="Write the online version and no PDFs.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where pages render: a local process pool (default) or Dask.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://host:8786 (implies --executor dask; without it, "
+    "dask runs a LocalCluster of -j workers).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(content_dir, out_dir, jobs, size, paper, base_url, config, force, html, html_only, quiet) -> None:
+def build(
+    content_dir,
+    out_dir,
+    jobs,
+    size,
+    paper,
+    base_url,
+    config,
+    force,
+    html,
+    html_only,
+    executor,
+    scheduler,
+    quiet,
+) -> None:
     """Export every page under CONTENT_DIR (default: the content folder) as PDFs.
 
     \b
@@ -272,17 +299,27 @@ def build(content_dir, out_dir, jobs, size, paper, base_url, config, force, html
 
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        report = build_library(
-            source,
-            out_dir,
-            settings,
-            sizes=sizes,
-            jobs=jobs,
-            force=force,
-            pdf=not html_only,
-            html=html or html_only,
-            on_progress=progress.update,
-        )
+        runner = None
+        if scheduler or executor == "dask":
+            from .dask_executor import DaskExecutor
+
+            runner = DaskExecutor(settings, sizes, scheduler=scheduler, workers=jobs or 2)
+        try:
+            report = build_library(
+                source,
+                out_dir,
+                settings,
+                sizes=sizes,
+                jobs=jobs,
+                force=force,
+                pdf=not html_only,
+                html=html or html_only,
+                on_progress=progress.update,
+                executor=runner,
+            )
+        finally:
+            if runner is not None:
+                runner.close()
     except BuildInterrupted as exc:
         progress.finish()
         click.echo(f"interrupted: {_summary(exc.report)}; nothing partial was written", err=True)

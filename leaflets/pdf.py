@@ -27,6 +27,25 @@ from .settings import Settings
 LOGGER = logging.getLogger(__name__)
 
 
+def _reproducible_font_stamps() -> None:
+    """WeasyPrint instantiates variable fonts (Noto Sans, our fallback) with fontTools, whose
+    ``head`` table gets the time of saving: the same leaflet would differ byte for byte from one
+    second to the next. Stamp saved fonts with SOURCE_DATE_EPOCH, or 1970-01-01, instead."""
+    import os
+
+    from fontTools.misc import timeTools
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    def stamp() -> int:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
+        return (int(epoch) if epoch.strip().isdigit() else 0) - timeTools.epoch_diff
+
+    _h_e_a_d.timestampNow = stamp
+
+
+_reproducible_font_stamps()
+
+
 class FetchRefused(ValueError):
     """The renderer asked for something outside the allowlist."""
 

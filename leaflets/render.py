@@ -244,6 +244,9 @@ def _created(leaflet: Leaflet) -> str | None:
 
 @functools.lru_cache(maxsize=4)
 def environment(templates: Path | None = None) -> jinja2.Environment:
+    shipped = assets.shipped_templates()
+    if shipped is not None and templates is None:
+        return _shipped_environment(tuple(sorted(shipped.items())))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates or assets.templates_dir())),
         autoescape=True,
@@ -251,6 +254,14 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         trim_blocks=False,
     )
     return env
+
+
+@functools.lru_cache(maxsize=2)
+def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environment:
+    """Templates that travelled with the work to a remote worker."""
+    return jinja2.Environment(
+        loader=jinja2.DictLoader(dict(items)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def make_view(
@@ -271,7 +282,7 @@ def make_view(
         inline_css=css,
         text=text,
         version=__version__,
-        logo_uri=Path(settings.logo).resolve().as_uri() if settings.logo else None,
+        logo_uri=assets.logo_url(settings),
         personal=personal or None,
     )
 

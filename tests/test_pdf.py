@@ -170,3 +170,23 @@ def test_configured_logo_and_pharmacy_are_printed(tmp_path, settings):
     assert len(images) == 1
     report = pdf_validator.validate_pdf(str(out), profile="ua1")
     assert report.is_compliant, sorted({f.rule_id for f in report.failures})
+
+
+def test_fallback_font_pages_are_reproducible_across_processes(tmp_path):
+    """Noto Sans is a variable font that WeasyPrint re-saves with fontTools, which stamps the time:
+    two renders a second apart in two processes must still give the same bytes."""
+    import sys
+    import time
+
+    outputs = []
+    for n in range(2):
+        target = tmp_path / f"s{n}.pdf"
+        subprocess.run(
+            [sys.executable, "-m", "leaflets", "render", "salbutamol", "-o", str(target)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        outputs.append(target.read_bytes())
+        time.sleep(1.1)
+    assert outputs[0] == outputs[1]
