@@ -9,6 +9,10 @@ Usage: python benchmarks/bench_build.py [--pages 200] [--runs 3] [--corpus DIR] 
 4. a rebuild with nothing changed, as a fraction of the full build (goal ≤ 3%).
 5. peak RSS of a build worker against a bare WeasyPrint process (goal ≤ 1.3×).
 Medians of --runs runs; the machines are noisy, so read the ratios, not the seconds.
+
+With --executor dask: `leaflets build --executor dask -j 2` (a LocalCluster of 2 workers) against
+`--executor local -j 2` on the same pages, and the ratio (goal ≤ 1.15×), with the per-leaflet cost
+and the per-task overhead that the README's estimate for N machines starts from.
 """
 
 from __future__ import annotations
@@ -188,6 +192,55 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
     )
 
 
+def bench_dask(library: Path, pages: int, runs: int, jobs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = [*LEAFLETS, "build", str(library), "-j", str(jobs), "-q", "--force", *CONFIG]
+        local, dask, empty_local, empty_dask = [], [], [], []
+        empty = tmp / "empty"
+        (empty / "a").mkdir(parents=True)
+        for _ in range(runs):
+            local.append(timed([*base, "-o", str(tmp / "local")])[0])
+            dask.append(timed([*base, "-o", str(tmp / "dask"), "--executor", "dask"])[0])
+            # The same commands on an empty library: start-up only (imports, pool, cluster).
+            empty_local.append(
+                timed(
+                    [*LEAFLETS, "build", str(empty), "-o", str(tmp / "e1"), "-j", str(jobs), "-q", *CONFIG]
+                )[0]
+            )
+            empty_dask.append(
+                timed(
+                    [
+                        *LEAFLETS,
+                        "build",
+                        str(empty),
+                        "-o",
+                        str(tmp / "e2"),
+                        "-j",
+                        str(jobs),
+                        "-q",
+                        "--executor",
+                        "dask",
+                        *CONFIG,
+                    ]
+                )[0]
+            )
+    loc, dsk = statistics.median(local), statistics.median(dask)
+    setup_loc, setup_dsk = statistics.median(empty_local), statistics.median(empty_dask)
+    per_leaflet = (loc - setup_loc) * jobs / pages  # CPU-seconds of one leaflet on one worker
+    per_task = ((dsk - setup_dsk) - (loc - setup_loc)) * jobs / pages
+    print(f"pages: {pages}, runs: {runs}, workers: {jobs}")
+    print(
+        f"local -j {jobs}: {loc:.1f} s, dask LocalCluster of {jobs}: {dsk:.1f} s = {dsk / loc:.2f}x"
+        f" (goal <= 1.15x)"
+    )
+    print(f"start-up: local {setup_loc:.1f} s, dask {setup_dsk:.1f} s")
+    print(
+        f"per leaflet on one worker: {per_leaflet * 1000:.0f} ms; dask overhead per task: "
+        f"{per_task * 1000:.0f} ms"
+    )
+
+
 def _worker_peak(peaks: dict[int, int]) -> int:
     """The pool's workers are the processes that rendered: the biggest peaks but the parent's
     forkserver; take the largest."""
@@ -211,6 +264,9 @@ def main() -> None:
         library = Path(tmp) / "content"
         pages = make_library(library, args.pages, None)
         print("== content/ repeated")
+        if args.executor == "dask":
+            bench_dask(library, pages, args.runs, args.jobs)
+            return
         bench(library, pages, args.runs, args.jobs)
     if args.corpus:
         with tempfile.TemporaryDirectory() as tmp:
