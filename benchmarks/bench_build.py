@@ -252,6 +252,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--executor", choices=["local", "dask"], default="local")
     ap.add_argument(
         "--corpus",
         type=Path,
