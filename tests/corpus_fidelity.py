@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from leaflets import NotALeafletError, Settings  # noqa: E402
+from leaflets.check import FileReport, grade_summary  # noqa: E402
 from leaflets.errors import ContentError  # noqa: E402
 from leaflets.fidelity import dropped  # noqa: E402
+from leaflets.readability import leaflet_readability  # noqa: E402
 from leaflets.reader import decode, parse_page, split_front_matter  # noqa: E402
 from leaflets.render import render_html  # noqa: E402
 
@@ -33,6 +35,7 @@ def main() -> int:
     lost_total: Counter = Counter()
     serious = common = 0
     failures = []
+    grades: list[FileReport] = []
     t0 = time.perf_counter()
     for path in sorted(corpus.rglob("*.md")):
         if path.name == "README.md":
@@ -61,6 +64,7 @@ def main() -> int:
             failures.append(f"crash (render): {path}: {type(exc).__name__}: {exc}")
             continue
         stats[gen]["rendered"] += 1
+        grades.append(FileReport(str(path), readability=leaflet_readability(leaflet)))
         if leaflet.warnings:
             stats[gen]["warned"] += 1
         text, _ = decode(data, str(path), 10**7)
@@ -82,6 +86,7 @@ def main() -> int:
         print(f"{gen}: {figures}")
     print(f"words dropped: {sum(lost_total.values())}")
     print(f"side-effect items: {serious} serious, {common} common")
+    print(grade_summary(grades))
     print(f"time: {elapsed:.1f} s")
     for line in failures[:60]:
         print(line)
