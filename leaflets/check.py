@@ -6,6 +6,7 @@ Reads every page (files and folders), parses it as render would, and reports pro
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import statistics
 from collections.abc import Iterable
@@ -99,6 +100,15 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
                     "empty-items",
                     f"{empty_items} empty item(s) in {section.label!r}",
                     section.line,
+                )
+            )
+    if leaflet.date and re.match(r"^\d{4}-\d{2}-\d{2}", leaflet.date):
+        try:
+            dt.date.fromisoformat(leaflet.date[:10])
+        except ValueError:
+            problems.append(
+                Problem(
+                    "warning", "bad-date", f"date {leaflet.date!r} is not a real date (printed as written)"
                 )
             )
     untranslated = missing(leaflet.lang)

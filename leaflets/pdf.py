@@ -5,9 +5,11 @@ WeasyPrint is imported here and only here, so ``leaflets --help`` and parsing st
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mimetypes
+import signal
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -44,6 +46,31 @@ def _reproducible_font_stamps() -> None:
 
 
 _reproducible_font_stamps()
+
+
+class RenderTimeout(BaseException):
+    """Raised by the alarm inside WeasyPrint; a BaseException so its ``except Exception`` blocks
+    cannot swallow it."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Stop a render that runs past ``seconds``. Only in a main thread (CLI, build and web
+    workers): signals cannot reach other threads, where the input limits alone apply."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class FetchRefused(ValueError):
@@ -133,14 +160,21 @@ def html_to_pdf(
             "pdf_identifier": identifier.encode("ascii"),
             "presentational_hints": False,  # page content never styles itself
         }
-        rendered = document.render(font_config=state.font_config, **options)
-        options.pop("stylesheets")
-        return rendered.write_pdf(**options), len(rendered.pages)
+        with deadline(settings.render_timeout):
+            rendered = document.render(font_config=state.font_config, **options)
+            options.pop("stylesheets")
+            return rendered.write_pdf(**options), len(rendered.pages)
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise RenderError(str(cause)) from None
     except RecursionError:
         raise RenderError("the page is nested too deeply to lay out") from None
+    except RenderTimeout:
+        global _STATE
+        _STATE = None  # WeasyPrint was stopped mid-way: start the next render from fresh state
+        raise RenderError(
+            f"rendering took longer than {settings.render_timeout:g} s and was stopped"
+        ) from None
 
 
 def render_pdf(leaflet: Leaflet, settings: Settings) -> tuple[bytes, int]:

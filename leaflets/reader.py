@@ -25,6 +25,14 @@ from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+#: Limits that keep layout time bounded: real pages stay far below them (the corpus: 21 inline
+#: elements in one paragraph at most, a few levels of nesting), hostile ones do not.
+MAX_NESTING = 100
+MAX_INLINE_PER_BLOCK = 300
+_NEST_MARKERS = re.compile(rf"^\s*(?:(?:[-*+]|\d+[.)])\s+|>\s*){{{MAX_NESTING + 1},}}")
+_HTML_NEST = re.compile(r"<(/?)(?:ul|ol|li|blockquote|div|table|dl|section|article)\b[^>]*?(/?)>", re.I)
+_BLOCK_TAG = re.compile(r"</?(?:p|li|h[1-6]|div|section|td|th|dd|dt|blockquote|ul|ol|table|tr)\b[^>]*>")
+_INLINE_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 #: A QR code at error correction M holds about 2,300 bytes; keep the address far below that.
 MAX_PERMALINK = 1000
 _DATE_KEYS = ("date", "lastModified", "last_modified", "reviewed")
@@ -40,6 +48,14 @@ class _NoAliasLoader(yaml.SafeLoader):
                 "while reading front matter", None, "aliases are not allowed", event.start_mark
             )
         return super().compose_node(parent, index)
+
+
+# Dates stay as the page wrote them ("2025-02-30" is a typo to show, not a crash): no implicit
+# timestamp conversion. Explicit tags such as !!timestamp still construct, and may fail below.
+_NoAliasLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def decode(data: bytes, path: str, max_bytes: int) -> tuple[str, list[Problem]]:
@@ -88,6 +104,9 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
         raise ContentError(path, f"front matter is not valid YAML: {exc.problem}", line) from None
     except yaml.YAMLError as exc:
         raise ContentError(path, f"front matter is not valid YAML: {exc}", 1) from None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise these for values such as "!!timestamp x" or "!!int word".
+        raise ContentError(path, f"front matter has a value YAML cannot read: {exc}", 2) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -118,6 +137,7 @@ def parse_page(
     text, notes = decode(data, path, max_bytes)
     problems = list(notes)
     meta, body, first = split_front_matter(text, path)
+    _check_nesting(body, first, path)
     h1, raw_sections = scan_sections(list(enumerate(body, first)))
     title = _scalar(meta.get("title"), path, "title") or (text_of(h1[1]) if h1 else None)
     if not title:
@@ -137,6 +157,8 @@ def parse_page(
         sections = [_build(raw, converter) for raw in raw_sections]
     except RecursionError:
         raise ContentError(path, "the page is nested too deeply to read") from None
+    for section in sections:
+        _check_inline(section, path)
     heading = None
     if h1 and _norm(text_of(h1[1])) != _norm(title):
         # The page's own heading says something else: print it too, nothing is dropped.
@@ -178,6 +200,44 @@ def parse_page(
         h1_line=h1[0] if heading else None,
         problems=tuple(problems),
     )
+
+
+def _check_nesting(lines: list[str], first: int, path: str) -> None:
+    """Refuse, before parsing, structures nested deeper than any leaflet needs: parsing and
+    layout of such pages take time and stack without bound."""
+    depth = 0
+    for number, line in enumerate(lines, first):
+        indent = len(line) - len(line.lstrip(" \t"))
+        if indent > 4 * MAX_NESTING or _NEST_MARKERS.match(line):
+            raise ContentError(
+                path, f"the page is nested too deeply (more than {MAX_NESTING} levels)", number
+            )
+        for closing, self_closing in _HTML_NEST.findall(line):
+            if self_closing:
+                continue
+            depth += -1 if closing else 1
+            if depth > MAX_NESTING:
+                raise ContentError(
+                    path, f"the page is nested too deeply (more than {MAX_NESTING} levels)", number
+                )
+
+
+def _check_inline(section: Section, path: str) -> None:
+    fragments = [section.html]
+    fragments += [b.html for g in section.groups for b in g.blocks]
+    fragments += [f.question + f.answer for f in section.faqs]
+    for fragment in fragments:
+        for chunk in _BLOCK_TAG.split(fragment):
+            count = len(_INLINE_TAG.findall(chunk))
+            if count > MAX_INLINE_PER_BLOCK:
+                raise ContentError(
+                    path,
+                    f"a paragraph holds {count:,} pieces of inline markup (at most "
+                    f"{MAX_INLINE_PER_BLOCK}): too slow to lay out",
+                    section.line,
+                )
+    for child in section.children:
+        _check_inline(child, path)
 
 
 def _is_leaflet(sections: list[RawSection]) -> bool:

@@ -234,7 +234,10 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
 def _created(leaflet: Leaflet) -> str | None:
     """A reproducible creation date: the page's own, else SOURCE_DATE_EPOCH, else none at all."""
     if leaflet.date and re.match(r"^\d{4}-\d{2}-\d{2}", leaflet.date):
-        return leaflet.date[:10]
+        try:
+            return dt.date.fromisoformat(leaflet.date[:10]).isoformat()
+        except ValueError:
+            pass  # a typo in the page's date: it is printed as written, not used as metadata
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)

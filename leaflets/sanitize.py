@@ -60,6 +60,7 @@ ALLOWED_TAGS = frozenset(
     }
 )
 ALLOWED_ATTRIBUTES = {
+    "*": set(),  # nh3 would otherwise keep lang and title on every tag
     "img": {"alt"},
     "ol": {"start"},
     "th": {"colspan", "rowspan"},

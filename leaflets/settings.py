@@ -39,6 +39,8 @@ class Settings:
     content_dir: Path = Path("content")
     #: Pages over this many bytes are refused before parsing.
     max_bytes: int = 1_000_000
+    #: Seconds one leaflet may take to lay out before it is stopped (a page built to be slow).
+    render_timeout: float = 120.0
     pharmacy: Pharmacy = field(default_factory=Pharmacy)
     #: ``leaflets serve``: where to listen, and the access token required off loopback.
     serve_host: str = "127.0.0.1"
@@ -66,6 +68,8 @@ class Settings:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
         if self.max_bytes <= 0:
             raise ConfigError(f"{where}max_bytes must be positive")
+        if self.render_timeout <= 0:
+            raise ConfigError(f"{where}[print] timeout must be positive")
         if not 0 < self.serve_port < 65536:
             raise ConfigError(f"{where}[serve] port must be between 1 and 65535")
         if self.serve_token is not None and len(self.serve_token) < 16:
@@ -73,13 +77,14 @@ class Settings:
 
 
 # [table] -> {key: (field name, type)}; anything else in the file is an error.
-_SCHEMA: dict[str, dict[str, tuple[str, type]]] = {
+_SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     "site": {"base_url": ("base_url", str), "path_pattern": ("path_pattern", str)},
     "print": {
         "paper": ("paper", str),
         "size": ("size", str),
         "default_disclaimer": ("default_disclaimer", str),
         "logo": ("logo", str),
+        "timeout": ("render_timeout", (int, float)),
     },
     "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
@@ -114,7 +119,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
                     raise ConfigError(f"{path}: unknown key [{table}] {key!r} (known: {known})")
                 name, typ = _SCHEMA[table][key]
                 if not isinstance(value, typ) or isinstance(value, bool):
-                    raise ConfigError(f"{path}: [{table}] {key} must be a {typ.__name__}")
+                    kind = "number" if isinstance(typ, tuple) else typ.__name__
+                    raise ConfigError(f"{path}: [{table}] {key} must be a {kind}")
                 if table == "pharmacy":
                     pharmacy[name] = value
                 else:

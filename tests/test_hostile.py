@@ -628,8 +628,6 @@ BAD_FILES = [
         2,
     ),
     ("yaml-alias-bomb", b"---\na: &a [x, x]\nb: &b [*a, *a]\ntitle: Z\n---\n" + GOOD_BODY, "aliases", 3),
-    ("impossible-date", b"---\ntitle: Zomirex\ndate: 2025-02-30\n---\n" + GOOD_BODY, "", None),
-    ("year-zero", b"---\ntitle: Zomirex\nlastModified: 0000-01-01\n---\n" + GOOD_BODY, "", None),
     ("bad-explicit-tags", b"---\ntitle: !!int Zomirex\nlang: !!bool maybe\n---\n" + GOOD_BODY, "", None),
     ("no-title", b"---\nlayout: default\n---\n\n**Usage:** Zabo.\n", "no title", None),
     ("empty-title", b'---\ntitle: ""\n---\n\n**Usage:** Zabo.\n', "no title", None),
@@ -948,3 +946,61 @@ def test_content_error_names_the_file_from_the_library_too():
     with pytest.raises(ContentError) as info:
         parse_page(b"\x81\x8d\x8f\x90\x9d", "pages/x.md")
     assert str(info.value) == "pages/x.md:1: file is not UTF-8 text"
+
+
+@pytest.mark.parametrize(("key", "value"), [("date", "2025-02-30"), ("lastModified", "0000-01-01")])
+def test_impossible_dates_print_as_written_and_check_warns(key, value, tmp_path, monkeypatch):
+    """A typo in the page's date is shown, as the page wrote it, never a crash; check flags it."""
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "dated.md"
+    page.write_bytes(f"---\ntitle: Zomirex\n{key}: {value}\n---\n".encode() + GOOD_BODY)
+    result = CliRunner().invoke(cli, ["render", str(page), "--format", "html", "-o", "d.html"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert value in (tmp_path / "d.html").read_text(encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["check", str(page)])
+    assert f"date {value!r} is not a real date" in checked.output
+
+
+# -- Bounded layout time: limits checked before WeasyPrint sees the page --------------------------
+
+
+@pytest.mark.parametrize("count", [300, 301, 4000])
+def test_inline_markup_per_paragraph_is_capped(count):
+    page = b"---\ntitle: Zomirex\n---\n**Usage:** " + b"<i>z</i>" * count + b"\n"
+    if count <= 300:
+        assert parse_page(page, "fuzz.md").sections
+        return
+    with pytest.raises(ContentError, match="pieces of inline markup") as info:
+        parse_page(page, "fuzz.md")
+    assert info.value.line == 4
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\n".join("    " * i + "* z" for i in range(120)),
+        "- " * 150 + "z",
+        "> " * 150 + "z",
+        "<ul><li>" * 150 + "z" + "</li></ul>" * 150,
+    ],
+    ids=["indented-lists", "dash-markers", "quotes", "html-lists"],
+)
+def test_deep_nesting_is_refused_before_parsing(body):
+    page = f"---\ntitle: Zomirex\n---\n**Usage:**\n\n{body}\n".encode()
+    with pytest.raises(ContentError, match="nested too deeply"):
+        parse_page(page, "fuzz.md")
+
+
+def test_render_deadline_stops_a_slow_render(tmp_path, monkeypatch):
+    """Defence in depth behind the input limits: a render past [print] timeout is stopped."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "leaflets.toml").write_text("[print]\ntimeout = 0.01\n")
+    page = tmp_path / "p.md"
+    page.write_bytes(b"---\ntitle: Zomirex\n---\n" + GOOD_BODY)
+    result = CliRunner().invoke(cli, ["render", str(page), "-o", "p.pdf"])
+    assert result.exit_code == 1
+    assert "rendering took longer than 0.01 s and was stopped" in result.output
+    assert not (tmp_path / "p.pdf").exists()
+    (tmp_path / "leaflets.toml").write_text("[print]\ntimeout = 60\n")
+    assert CliRunner().invoke(cli, ["render", str(page), "-o", "p.pdf"]).exit_code == 0
