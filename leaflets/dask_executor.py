@@ -19,6 +19,12 @@ LOGGER = logging.getLogger(__name__)
 
 #: How often the scheduler may lose a worker while it runs one page before it gives up on it.
 ALLOWED_FAILURES = 2
+#: Pages in one Dask task at most.
+MAX_BATCH = 8
+
+
+def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
+    return [fn(job) for job in batch]
 
 
 def _plugin_class():
@@ -88,20 +94,28 @@ class DaskExecutor:
         jobs = list(jobs)
         if not jobs:
             return
+        # A few pages per task: Dask's per-task cost (tens of ms) is then paid once per batch,
+        # while every worker still gets several batches to balance the load.
+        workers = max(1, len(self.client.scheduler_info(n_workers=-1).get("workers", {})) or 1)
+        size = max(1, min(MAX_BATCH, len(jobs) // (workers * 4)))
+        batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         futures = {
-            self.client.submit(fn, job, key=f"leaflet-{job.key[:20]}-{job.source}", pure=False): job
-            for job in jobs
+            self.client.submit(
+                _run_batch, fn, batch, key=f"leaflets-{batch[0].key[:20]}-{len(batch)}", pure=False
+            ): batch
+            for batch in batches
         }
         self._futures = list(futures)
         for future in as_completed(futures):
-            job = futures[future]
+            batch = futures[future]
             try:
-                yield future.result()
-            except Exception as exc:  # KilledWorker and friends: this page, not the run, failed
-                LOGGER.error("%s: %s", job.source, type(exc).__name__)
-                yield _dead(job)
+                results = future.result()
+            except Exception as exc:  # KilledWorker and friends: these pages, not the run, failed
+                LOGGER.error("%s: %s", ", ".join(j.source for j in batch), type(exc).__name__)
+                results = [_dead(job) for job in batch]
             finally:
                 future.release()
+            yield from results
 
     def cancel(self) -> None:
         if self._futures:
