@@ -152,7 +152,6 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
         # Two bare WeasyPrint processes at once: what this machine's cores give together.
         pairs = []
         for _ in range(runs):
-            start = time.perf_counter()
             procs = [
                 subprocess.Popen(
                     [sys.executable, "-c", floor_script(library, tmp / f"r{n}")],
