@@ -288,6 +288,17 @@ def build_library(
     finally:
         if own:
             executor.close()
+    if not interrupted:
+        # Every page planned must come back: an executor that loses one must not hide it.
+        for job in todo:
+            if job.source not in results:
+                results[job.source] = PageResult(
+                    job.source,
+                    Path(job.source).stem,
+                    status="failed",
+                    reason="no result came back from the executor",
+                    key=job.key,
+                )
     pages = sorted(results.values(), key=lambda r: r.source)
     if not interrupted:
         _remove_stale(out_dir, pages)

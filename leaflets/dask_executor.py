@@ -8,6 +8,7 @@ stylesheets and the logo once, through a worker plugin that also warms WeasyPrin
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -99,11 +100,11 @@ class DaskExecutor:
         workers = max(1, len(self.client.scheduler_info(n_workers=-1).get("workers", {})) or 1)
         size = max(1, min(MAX_BATCH, len(jobs) // (workers * 4)))
         batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        # Keys must be unique per run: two copies of a page share a content hash.
+        run = uuid.uuid4().hex[:12]
         futures = {
-            self.client.submit(
-                _run_batch, fn, batch, key=f"leaflets-{batch[0].key[:20]}-{len(batch)}", pure=False
-            ): batch
-            for batch in batches
+            self.client.submit(_run_batch, fn, batch, key=f"leaflets-{run}-{n}", pure=False): batch
+            for n, batch in enumerate(batches)
         }
         self._futures = list(futures)
         for future in as_completed(futures):

@@ -269,3 +269,24 @@ def test_quiet_prints_nothing(tmp_path):
         cli, ["build", str(src), "-o", str(tmp_path / "o"), "-q", "-j", "1", "--base-url", BASE_URL]
     )
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_a_page_an_executor_loses_is_reported(library, tmp_path):
+    """An executor that never returns a page must not make it vanish from the report."""
+    from leaflets.build import render_job
+
+    class Lossy:
+        def run(self, fn, jobs):
+            for job in list(jobs)[1:]:
+                yield render_job(job)
+
+        def cancel(self):
+            pass
+
+        def close(self):
+            pass
+
+    report = build_library(library, tmp_path / "out", settings(), executor=Lossy())
+    lost = [p for p in report.pages if p.reason == "no result came back from the executor"]
+    assert len(lost) == 1 and lost[0].status == "failed"
+    assert len(report.pages) == 5

@@ -30,6 +30,9 @@ def library(tmp_path):
     shutil.copytree(ROOT / "content", src)
     (src / "x").mkdir()
     (src / "x/refusal.md").write_text("---\ntitle: R\n---\nI cannot provide that.\n")
+    # Identical bytes in two places: their content hashes are equal, their tasks must not be.
+    (src / "copy/b").mkdir(parents=True)
+    shutil.copy(src / "b/baclofen.md", src / "copy/b/baclofen.md")
     return src
 
 
@@ -50,7 +53,7 @@ def test_dask_build_matches_local_byte_for_byte(cluster, library, tmp_path):
     executor = DaskExecutor(settings(), ("standard", "large"), client=client)
     report = build_library(library, remote, settings(), sizes=("standard", "large"), executor=executor)
     executor.close()
-    assert report.count("rendered") == 9 and report.count("refused") == 1
+    assert report.count("rendered") == 10 and report.count("refused") == 1
     assert tree(local) == tree(remote)
     # Incremental skips happen on the client: nothing is sent the second time.
     executor = DaskExecutor(settings(), ("standard", "large"), client=client)
@@ -66,7 +69,7 @@ def test_dask_build_matches_local_byte_for_byte(cluster, library, tmp_path):
         again = build_library(library, remote, settings(), sizes=("standard", "large"), executor=executor)
     finally:
         client.submit = real_submit
-    assert again.count("unchanged") == 9 and len(sent) == 1  # only the refused page is retried
+    assert again.count("unchanged") == 10 and len(sent) == 1  # only the refused page is retried
 
 
 def test_killing_a_worker_mid_build_still_reports_every_page(cluster, library, tmp_path):
@@ -83,11 +86,11 @@ def test_killing_a_worker_mid_build_still_reports_every_page(cluster, library, t
     report = build_library(library, tmp_path / "out", settings(), executor=executor, on_progress=kill_one)
     executor.close()
     assert killed
-    assert len(report.pages) == 10
+    assert len(report.pages) == 11
     assert all(p.status in ("rendered", "refused", "failed") for p in report.pages)
     assert all(p.reason for p in report.pages if p.status == "failed")
     rendered = [p for p in report.pages if p.status == "rendered"]
-    assert len(rendered) >= 8  # the dead worker's page is rescheduled or reported, not lost
+    assert len(rendered) >= 9  # the dead worker's pages are rescheduled or reported, not lost
     for page in rendered:
         assert (tmp_path / "out" / page.outputs[0].path).stat().st_size == page.outputs[0].bytes
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it; the cluster is still usable
