@@ -17,7 +17,7 @@ import zxingcpp
 from conftest import BASE_URL, ROOT
 from PIL import Image
 from playwright.sync_api import sync_playwright
-from test_browser import CHROMIUM, serious_violations
+from test_browser import launch, serious_violations
 
 from leaflets import Settings
 from leaflets.build import build_library
@@ -94,17 +94,7 @@ def test_html_only_writes_no_pdfs(tmp_path):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        b = launch(p)
         yield b
         b.close()
 
