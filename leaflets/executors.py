@@ -93,9 +93,9 @@ class LocalExecutor:
                 if len(pending) > 1:
                     suspects, pending = pending, []
                     for index in suspects:
-                        yield from self._alone(fn, jobs[index], attempts, index)
+                        yield from self._alone(fn, jobs[index])
 
-    def _alone(self, fn, job, attempts, index) -> Iterator[Any]:
+    def _alone(self, fn, job) -> Iterator[Any]:
         pool = self._new_pool()
         try:
             yield pool.submit(fn, job).result()

@@ -5,6 +5,7 @@ HTML fields hold sanitised HTML fragments made by the parser; templates mark the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,6 +82,13 @@ class Section:
     children: tuple[Section, ...] = ()
 
 
+def walk(sections: Iterable[Section]) -> Iterator[Section]:
+    """Sections and their children, depth first, in page order."""
+    for section in sections:
+        yield section
+        yield from walk(section.children)
+
+
 @dataclass(frozen=True)
 class Personal:
     """What a pharmacist adds at the counter. Printed at the top of page 1 as a label (USP <17>);
@@ -136,12 +144,6 @@ class Leaflet:
 
     def all_sections(self) -> tuple[Section, ...]:
         """Every section, children (per-ingredient blocks) included, in page order."""
-
-        def walk(sections: tuple[Section, ...]):
-            for s in sections:
-                yield s
-                yield from walk(s.children)
-
         return tuple(walk(self.sections))
 
     def of_kind(self, *kinds: Kind) -> tuple[Section, ...]:

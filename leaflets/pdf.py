@@ -22,7 +22,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from . import assets
 from .errors import RenderError
 from .files import write_atomic
-from .model import Leaflet
+from .model import Leaflet, Personal
 from .render import render_html
 from .settings import Settings
 
@@ -177,9 +177,9 @@ def html_to_pdf(
         ) from None
 
 
-def render_pdf(leaflet: Leaflet, settings: Settings) -> tuple[bytes, int]:
-    """(PDF bytes, page count) for one leaflet."""
-    html = render_html(leaflet, settings)
+def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[bytes, int]:
+    """(PDF bytes, page count) for one leaflet, with the pharmacist's label when ``personal``."""
+    html = render_html(leaflet, settings, personal=personal)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
     ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
     try:

@@ -20,7 +20,7 @@ import yaml
 
 from .errors import ContentError, NotALeafletError
 from .markdown_ext import SectionConverter
-from .model import Kind, Leaflet, Problem, Section
+from .model import Kind, Leaflet, Problem, Section, walk
 from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
 
@@ -163,7 +163,7 @@ def parse_page(
     if h1 and _norm(text_of(h1[1])) != _norm(title):
         # The page's own heading says something else: print it too, nothing is dropped.
         heading = text_of(converter.convert(Kind.INTRO, h1[1]).html)
-    if not any(s.faqs for s in _walk(sections)) and isinstance(meta.get("faqs"), list):
+    if not any(s.faqs for s in walk(sections)) and isinstance(meta.get("faqs"), list):
         # gen3 keeps its FAQs in front matter; the body's (empty) FAQ section, if any, holds them.
         at = next((n for n, t in enumerate(text.split("\n")[:first], 1) if t.startswith("faqs:")), 1)
         faqs = _front_matter_faqs(meta["faqs"], converter, at)
@@ -175,7 +175,7 @@ def parse_page(
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
-    generic = next((text_of(s.html) for s in _walk(sections) if s.kind is Kind.GENERIC_NAME), None)
+    generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = next((d for k in _DATE_KEYS if (d := _scalar(meta.get(k), path, k))), None)
     source = Path(path)
     relpath = source.with_suffix("").name
@@ -261,12 +261,6 @@ def _build(raw: RawSection, converter: SectionConverter) -> Section:
         faqs=body.faqs,
         children=tuple(_build(child, converter) for child in raw.children),
     )
-
-
-def _walk(sections):
-    for s in sections:
-        yield s
-        yield from _walk(s.children)
 
 
 def _fill_faqs(sections: list[Section], faqs: Section) -> list[Section]:

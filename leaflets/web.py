@@ -77,12 +77,9 @@ def _init_worker(settings: Settings) -> None:
 
 def _render(leaflet: Leaflet, settings: Settings, personal: Personal | None) -> bytes:
     """Runs in a worker: leaflet → PDF bytes. Patient data lives only in this call's memory."""
-    from .pdf import html_to_pdf
-    from .render import render_html
+    from .pdf import render_pdf
 
-    html = render_html(leaflet, settings, personal=personal)
-    ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
-    return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)[0]
+    return render_pdf(leaflet, settings, personal)[0]
 
 
 class Renderer:
