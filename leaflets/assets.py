@@ -65,7 +65,14 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
-_PAPER = {"a4": "A4", "letter": "letter"}
+_PAPER = {"a4": "A4", "letter": "letter", "a5": "A5"}
+#: Page margins in mm (top, right, bottom, left) by paper: the running header lives in the top
+#: one, the footer (up to two lines of 15 pt in xl) in the bottom one.
+_MARGINS = {"a4": (14, 15, 20, 15), "letter": (14, 16, 20, 16), "a5": (12, 12, 20, 12)}
+
+
+def page_margins_mm(paper: str) -> tuple[float, float, float, float]:
+    return _MARGINS[paper]
 
 
 #: Template and style sources shipped to a worker on another machine (see ``use_sources``).
@@ -127,9 +134,10 @@ def stylesheet_texts(settings: Settings, lang: str = "en") -> list[str]:
     from .i18n import page_counter_css
 
     sheets = [font_face_css(), _read_style("base.css"), _read_style("print.css")]
-    if settings.size == "large":
-        sheets.append(_read_style("large.css"))
-    sheets.append(f"@page {{ size: {_PAPER[settings.paper]}; }}")
+    if settings.size != "standard":
+        sheets.append(_read_style(f"{settings.size}.css"))
+    margins = " ".join(f"{m}mm" for m in page_margins_mm(settings.paper))
+    sheets.append(f"@page {{ size: {_PAPER[settings.paper]}; margin: {margins}; }}")
     sheets.append(page_counter_css(lang))
     return sheets
 

@@ -127,9 +127,9 @@ def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
 
 
 def output_name(source: str, size: str) -> str:
-    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
+    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf``, ``b/baclofen.xl.pdf``)."""
     stem = source[: -len(".md")] if source.endswith(".md") else source
-    return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
+    return f"{stem}.pdf" if size == "standard" else f"{stem}.{size}.pdf"
 
 
 # -- the worker side -------------------------------------------------------------------------

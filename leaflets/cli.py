@@ -60,10 +60,13 @@ config_option = click.option(
     help="Config file (default: ./leaflets.toml when it exists).",
 )
 size_option = click.option(
-    "--size", type=click.Choice(SIZES), default=None, help="Type size: standard (14 pt) or large (18 pt)."
+    "--size",
+    type=click.Choice(SIZES),
+    default=None,
+    help="Type size: standard (14 pt), large (18 pt) or xl (24 pt).",
 )
 paper_option = click.option(
-    "--paper", type=click.Choice(PAPERS), default=None, help="Paper size (default: a4)."
+    "--paper", type=click.Choice(PAPERS), default=None, help="Paper size: a4, letter or a5 (default: a4)."
 )
 base_url_option = click.option(
     "--base-url",
@@ -232,7 +235,7 @@ def check(paths, strict, fmt, max_grade, config) -> None:
     "--size",
     type=click.Choice([*SIZES, "all"]),
     default=None,
-    help="standard, large, or all (one file each: b/baclofen.pdf, b/baclofen.large.pdf).",
+    help="standard, large, xl, or all (one file each: b/baclofen.pdf, .large.pdf, .xl.pdf).",
 )
 @paper_option
 @base_url_option
@@ -286,7 +289,7 @@ def build(
     from .build import BuildInterrupted, build_library
 
     settings = _settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
-    sizes = ("standard", "large") if size == "all" else (settings.size,)
+    sizes = SIZES if size == "all" else (settings.size,)
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such content folder")

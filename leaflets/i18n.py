@@ -44,7 +44,10 @@ MESSAGES: dict[str, str] = {
     "general_info": N_("general information"),
     "pdf_standard": N_("Printable PDF (standard print)"),
     "pdf_large": N_("Printable PDF (large print)"),
+    "pdf_xl": N_("Printable PDF (extra-large print)"),
+    "continued": N_("{label} (continued)"),
     "page_of": N_("Page {page} of {pages}"),
+    "trace_revision": N_("Revision {revision}"),
     "skip": N_("Skip to content"),
     "site_name": N_("Patient leaflets"),
     "default_disclaimer": N_(
@@ -108,14 +111,16 @@ def languages() -> list[str]:
 
 def css_string(text: str) -> str:
     """A CSS string literal, safe whatever a translation holds."""
-    escaped = "".join(ch if ch.isalnum() or ch in " .,:;!?-–’'()/" else f"\\{ord(ch):06x}" for ch in text)
+    # The space after an escape ends it (and is consumed), so a following space survives.
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:;!?-–’'()/" else f"\\{ord(ch):06x} " for ch in text)
     return f'"{escaped}"'
 
 
 def page_counter_css(lang: str) -> str:
-    """The running footer's "Page X of Y", in the page's language, as an @page rule."""
+    """The running footer's "Revision … · Page X of Y", in the page's language, as an @page rule
+    (the trace string is set from the title, see print.css)."""
     template = texts(lang)["page_of"]
-    parts = []
+    parts = ["string(trace)", css_string(" · ")]
     rest = template
     while rest:
         before, marker, rest = _split_marker(rest)

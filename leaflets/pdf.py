@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -145,15 +146,46 @@ def prepare(settings: Settings) -> None:
     _renderer().stylesheets(settings, LockedFetcher(assets.asset_roots(settings)))
 
 
+#: A last page with fewer lines of text than this is worth a tighter layout (issue 12).
+MIN_LAST_PAGE_LINES = 6
+#: Tightening levels tried, in order (``fit-1``, ``fit-2`` in print.css).
+FIT_LEVELS = (1, 2)
+#: Past this many pages one saved page is worth less than two more layouts (pathological pages).
+MAX_REFIT_PAGES = 12
+
+
+def last_page_lines(document) -> int:
+    """Lines of text in the last page's content area (margin boxes are not counted)."""
+    from weasyprint.formatting_structure.boxes import LineBox, TextBox
+
+    root = document.pages[-1]._page_box.children[0]
+    return sum(
+        1
+        for box in root.descendants()
+        if isinstance(box, LineBox)
+        and any(isinstance(d, TextBox) and d.text.strip() for d in box.descendants())
+    )
+
+
 def html_to_pdf(
-    html: str, settings: Settings, *, identifier: str, stylesheets: bool = True, lang: str = "en"
+    html: str,
+    settings: Settings,
+    *,
+    identifier: str,
+    stylesheets: bool = True,
+    lang: str = "en",
+    refit: Callable[[int], str] | None = None,
 ) -> tuple[bytes, int]:
-    """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError."""
+    """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError.
+
+    ``refit(level)`` gives the same document with tighter spacing: when the last page would
+    carry fewer than MIN_LAST_PAGE_LINES lines, the first level that saves that page is printed
+    instead (a second layout pass, paid only by those leaflets)."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
+    base = assets.templates_dir().as_uri() + "/"
     try:
         sheets = state.stylesheets(settings, fetcher, lang) if stylesheets else []
-        document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
         options = {
             "stylesheets": sheets,
             "pdf_variant": "pdf/ua-1",
@@ -161,7 +193,22 @@ def html_to_pdf(
             "presentational_hints": False,  # page content never styles itself
         }
         with deadline(settings.render_timeout):
-            rendered = document.render(font_config=state.font_config, **options)
+
+            def layout(text: str):
+                document = HTML(string=text, base_url=base, url_fetcher=fetcher)
+                return document.render(font_config=state.font_config, **options)
+
+            rendered = layout(html)
+            if (
+                refit is not None
+                and 1 < len(rendered.pages) <= MAX_REFIT_PAGES
+                and last_page_lines(rendered) < MIN_LAST_PAGE_LINES
+            ):
+                for level in FIT_LEVELS:
+                    tighter = layout(refit(level))
+                    if len(tighter.pages) < len(rendered.pages):
+                        rendered = tighter
+                        break
             options.pop("stylesheets")
             return rendered.write_pdf(**options), len(rendered.pages)
     except FatalURLFetchingError as exc:
@@ -182,8 +229,12 @@ def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None =
     html = render_html(leaflet, settings, personal=personal)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
     ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
+
+    def refit(level: int) -> str:
+        return render_html(leaflet, settings, personal=personal, fit=level)
+
     try:
-        return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)
+        return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang, refit=refit)
     except RenderError as exc:
         raise RenderError(f"{leaflet.source}: {exc}") from None
 

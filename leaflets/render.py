@@ -90,6 +90,14 @@ class View:
     version: str
     logo_uri: str | None = None
     personal: Personal | None = None
+    #: "Revision 4539173c · 23 Nov 2024": the running footer and the end of the body.
+    trace: str = ""
+    #: The online address with break opportunities after "/" only (hyphens break by themselves).
+    url_html: Markup = _EMPTY
+    #: The running header of every page of a personalised leaflet (patient, pharmacy phone).
+    running_header: str = ""
+    #: How much the spacing is tightened (0, 1, 2) to save a nearly empty last page (pdf.py).
+    fit: int = 0
 
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
@@ -267,8 +275,95 @@ def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environme
     )
 
 
+def trace_line(leaflet: Leaflet, text: dict[str, str]) -> str:
+    """The revision id and the page's own date, as the patient reads them."""
+    words = text["trace_revision"].format(revision=leaflet.revision[:8])
+    if leaflet.date:
+        words += " · " + display_date(leaflet.date, leaflet.lang)
+    return words
+
+
+def display_date(date: str, lang: str) -> str:
+    """An ISO date as "23 Nov 2024" in the page's language; any other date as written."""
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})(?:$|[T ])", date.strip())
+    if not match:
+        return date
+    try:
+        day = dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return date
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date
+
+    try:
+        return format_date(day, "d MMM y", locale=lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return format_date(day, "d MMM y", locale="en")
+
+
+def running_header(personal: Personal | None, settings: Settings, text: dict[str, str]) -> str:
+    """Patient and pharmacy phone for every page's header; empty for an unpersonalised leaflet.
+    The phone's spaces are no-break spaces: a number never breaks across lines."""
+    if not personal:
+        return ""
+    parts = []
+    if personal.patient:
+        parts.append(f"{text['patient']}: {personal.patient}")
+    phone = settings.pharmacy.phone.strip()
+    if phone:
+        who = settings.pharmacy.name.strip() or text["phone"]
+        parts.append(f"{who}: " + phone.replace(" ", "\u00a0"))
+    return "  ·  ".join(parts)
+
+
+def _url_html(url: str | None) -> Markup:
+    if not url:
+        return _EMPTY
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    pieces = [Markup.escape(piece) for piece in rest.split("/")]
+    return Markup.escape(scheme + sep) + Markup("/<wbr>").join(pieces)
+
+
+#: A number and its unit ("500 mg", "2.5 mL", "10 %"), and phone numbers ("01234 567890",
+#: "+44 20 7946 0958", "1-800-222-1222"): printed on one line (``.nowrap``).
+_DOSE = re.compile(
+    r"(?<![\w.,&#])\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+(?:[.,]\d+)?)?"
+    r"\s(?:mg|mcg|µg|μg|g|kg|ml|mL|L|IU|units?|mmol|mEq|%|tablets?|capsules?|puffs?|drops?)(?![\w])"
+)
+_PHONE = re.compile(
+    r"(?<![\w.,&#+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,5}\) ?)?\d{2,5}(?:[ -]\d{2,8}){1,3}(?![\w.,])"
+)
+_TEXT_NODE = re.compile(r">([^<>]+)<")
+
+
+def keep_together(html: str) -> str:
+    """Wrap doses and phone numbers of a document's text (never its tags) in ``.nowrap`` spans."""
+
+    def phone(m: re.Match[str]) -> str:
+        number = m.group(0)
+        digits = sum(ch.isdigit() for ch in number)
+        if digits < 7 or len(number) > 24 or (" " not in number and "-" not in number):
+            return number
+        return f'<span class="nowrap">{number}</span>'
+
+    def text(m: re.Match[str]) -> str:
+        words = _DOSE.sub(lambda d: f'<span class="nowrap">{d.group(0)}</span>', m.group(1))
+        if "nowrap" not in words:
+            words = _PHONE.sub(phone, words)
+        return f">{words}<"
+
+    return _TEXT_NODE.sub(text, html)
+
+
 def make_view(
-    leaflet: Leaflet, settings: Settings, *, inline_css: bool = False, personal: Personal | None = None
+    leaflet: Leaflet,
+    settings: Settings,
+    *,
+    inline_css: bool = False,
+    personal: Personal | None = None,
+    fit: int = 0,
 ) -> View:
     url = leaflet_url(leaflet, settings)
     text = texts(leaflet.lang)
@@ -287,6 +382,10 @@ def make_view(
         version=__version__,
         logo_uri=assets.logo_url(settings),
         personal=personal or None,
+        trace=trace_line(leaflet, text),
+        url_html=_url_html(url),
+        running_header=running_header(personal, settings, text),
+        fit=fit,
     )
 
 
@@ -296,11 +395,13 @@ def render_html(
     *,
     inline_css: bool = False,
     personal: Personal | None = None,
+    fit: int = 0,
 ) -> str:
     """The leaflet as an HTML document. With ``inline_css`` the stylesheets are embedded, so
     bare WeasyPrint given this one file prints the same leaflet. ``personal`` adds the
-    pharmacist's label for one patient at the top."""
+    pharmacist's label for one patient at the top; ``fit`` tightens the spacing (1 or 2)."""
     settings = settings or Settings()
-    view = make_view(leaflet, settings, inline_css=inline_css, personal=personal)
+    view = make_view(leaflet, settings, inline_css=inline_css, personal=personal, fit=fit)
     template = environment().get_template("leaflet.html")
-    return template.render(leaflet=leaflet, settings=settings, view=view)
+    head, body = template.render(leaflet=leaflet, settings=settings, view=view).split("<body", 1)
+    return head + "<body" + keep_together(body)

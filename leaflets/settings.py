@@ -12,8 +12,9 @@ from .errors import ConfigError
 from .i18n import MESSAGES
 
 CONFIG_NAME = "leaflets.toml"
-PAPERS = ("a4", "letter")
-SIZES = ("standard", "large")
+PAPERS = ("a4", "letter", "a5")
+#: Body text: standard 14 pt, large 18 pt (RNIB large print), xl 24 pt (giant print).
+SIZES = ("standard", "large", "xl")
 
 DEFAULT_DISCLAIMER = MESSAGES["default_disclaimer"]
 

@@ -243,6 +243,7 @@ def create_app(
     static_files = {
         "screen.css": assets.styles_dir() / "screen.css",
         "base.css": assets.styles_dir() / "base.css",
+        "counter-print.css": assets.styles_dir() / "counter-print.css",
         "app.js": assets.templates_dir() / "web" / "app.js",
     }
     for folder in assets.font_dirs():

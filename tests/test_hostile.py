@@ -703,7 +703,8 @@ def test_cp1252_page_is_read_with_a_warning_and_the_text_comes_out_right(tmp_pat
     assert warnings[0].startswith(f"warning: {page}:2: ") and "1252" in warnings[0], warnings[0]
     document = out.read_text(encoding="utf-8")
     assert ">Café Zomirex</h1>" in document
-    assert usage in htmllib.unescape(document)
+    # Tags aside: the print wraps doses and phone numbers in no-break spans.
+    assert usage in htmllib.unescape(re.sub(r"<[^>]+>", "", document))
 
 
 # -- 5. Pathological but valid pages ------------------------------------------------------------------

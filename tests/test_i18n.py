@@ -44,7 +44,7 @@ def pdfs(tmp_path_factory):
                 "Lire cette notice en ligne",
                 "Avertissement",
                 "ne remplace pas l’avis",
-                "révision",
+                "Révision",
             ],
             ["Serious side effects", "Page 1 of", "Read this leaflet online", "Disclaimer", "revision"],
         ),
@@ -57,7 +57,7 @@ def pdfs(tmp_path_factory):
                 "Leer este prospecto en línea",
                 "Aviso",
                 "no sustituye el consejo",
-                "revisión",
+                "Revisión",
             ],
             ["Serious side effects", "Page 1 of", "Read this leaflet online", "Disclaimer", "revision"],
         ),
@@ -177,5 +177,8 @@ def test_page_counter_css_escapes_any_translation():
     css = i18n.css_string('Seite "x" \\ </style>')
     assert '"' not in css[1:-1] and "\\\\" not in css and "<" not in css
     assert i18n.page_counter_css("fr") == (
-        '@page { @bottom-right { content: "Page " counter(page) " sur " counter(pages); } }'
+        '@page { @bottom-right { content: string(trace) " \\0000b7  " "Page " counter(page) " sur " '
+        "counter(pages); } }"
     )
+    # An escape swallows the space after it; the one written after it survives.
+    assert i18n.css_string("a · b") == '"a \\0000b7  b"'

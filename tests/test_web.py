@@ -154,7 +154,7 @@ def test_personalised_pdf(client, tmp_path):
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     text = text_of_pdf(response.content, tmp_path)
-    top = text.split("Generic Name")[0]
+    top = text.split("Usage")[0]  # page 1's masthead: title, QR code, pharmacy, the patient's box
     assert "Directions from your pharmacist" in top
     assert "Jane <b>Doe</b> & Sons" in top
     assert "Take 1 tablet three times a day" in top

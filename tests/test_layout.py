@@ -1,0 +1,258 @@
+"""Pagination on paper (issue 12), measured with pdfplumber on every fixture page in every size ×
+paper the issue lists: page fill, the QR code's page and place, the continued label of a split
+callout, list items that never split, the running header and footer.
+
+Each PDF is rendered once per test process (``layout_pdf``); each (page, size, paper) is one test
+that checks every rule, so xdist spreads the renders without repeating them.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import lxml.html
+import page as pdf_validator
+import pdfplumber
+import pytest
+import zxingcpp
+from conftest import BASE_URL, FIXTURES, ROOT, squash
+from pdf_layout import PT_PER_MM, measure, printable_area, short_last_page, under_filled
+from PIL import Image
+
+from leaflets import NotALeafletError, Settings, read_page
+from leaflets.i18n import texts
+from leaflets.model import Personal, Severity
+from leaflets.pdf import render_pdf
+from leaflets.render import leaflet_url, render_html
+from leaflets.sanitize import text_of
+from leaflets.settings import Pharmacy
+
+#: The combinations the issue's "Done when" names.
+COMBOS = [("standard", "a4"), ("large", "a4"), ("xl", "a4"), ("standard", "letter"), ("standard", "a5")]
+MEDIAN_PT = {"standard": 14, "large": 18, "xl": 24}
+LONGTESTOL = FIXTURES / "layout" / "longtestol.md"
+BACLOFEN = ROOT / "content" / "b" / "baclofen.md"
+PHARMACY = Pharmacy(name="High Street Pharmacy", address="1 High Street", phone="01234 567890")
+PERSONAL = Personal(patient="Jane Doe", directions="Take one 500 mg tablet twice a day", initials="AB")
+
+
+def _leaflet_pages() -> list[Path]:
+    pages = []
+    for path in sorted(FIXTURES.rglob("*.md")):
+        try:
+            read_page(path)
+        except NotALeafletError:
+            continue  # refusals are not printed
+        pages.append(path)
+    return [*pages, BACLOFEN]
+
+
+PAGES = _leaflet_pages()
+
+
+def _settings(size: str, paper: str, personal: bool) -> Settings:
+    pharmacy = PHARMACY if personal else Pharmacy()
+    return Settings(base_url=BASE_URL, size=size, paper=paper, pharmacy=pharmacy)
+
+
+@pytest.fixture(scope="session")
+def layout_pdf(tmp_path_factory):
+    """layout_pdf(page, size, paper, personal=False) → Path of the PDF, rendered once per process."""
+    out = tmp_path_factory.mktemp("layout")
+
+    @cache
+    def render(page: Path, size: str, paper: str, personal: bool = False) -> Path:
+        settings = _settings(size, paper, personal)
+        data, _ = render_pdf(read_page(page, settings), settings, PERSONAL if personal else None)
+        target = out / f"{page.parent.name}-{page.stem}.{size}.{paper}{'.p' if personal else ''}.pdf"
+        target.write_bytes(data)
+        return target
+
+    return render
+
+
+def list_items(html: str) -> list[str]:
+    """The text of every list item, without the lists nested in it."""
+    root = lxml.html.fromstring(html)
+    items = []
+    for li in root.iter("li"):
+        inline = [child for child in li if child.tag not in ("ul", "ol")]
+        text = "".join(lxml.html.tostring(c, method="text", encoding="unicode") for c in inline)
+        words = squash((li.text or "") + text)
+        if words:
+            items.append(words)
+    return items
+
+
+def callout_pages(leaflet, pages) -> list[tuple[int, int]]:
+    """(first, last) page of each serious callout, from where its items are printed."""
+    spans = []
+    for group in leaflet.side_effect_groups:
+        if group.severity is not Severity.SERIOUS or not group.items:
+            continue
+        found = []
+        for item in group.items:
+            words = squash(text_of(item.html))
+            where = [p.number for p in pages if words and words in squash(p.text)]
+            if where:
+                found.append(where[0])
+        if found:
+            spans.append((min(found), max(found)))
+    return spans
+
+
+def decode_page_one(pdf: Path, dpi: int = 150) -> list[str]:
+    prefix = pdf.with_suffix(f".r{dpi}")
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-l", "1", "-png", str(pdf), str(prefix)], check=True)
+    png = next(pdf.parent.glob(f"{prefix.name}*.png"))
+    image = Image.open(png).convert("L")
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: bool = False) -> list[str]:
+    """Every rule of issue 12 this PDF breaks, as readable lines."""
+    settings = _settings(size, paper, personal)
+    leaflet = read_page(page, settings)
+    text = texts(leaflet.lang)
+    pages = measure(pdf, paper)
+    problems = []
+    n = len(pages)
+    # No page but the last under 55% full; no last page for a few lines.
+    problems += [f"page {p.number} of {n} is {p.fill:.0%} full" for p in under_filled(pages)]
+    if short_last_page(pages):
+        problems.append(f"the last page holds only {pages[-1].lines} lines")
+    # The QR code: on page 1, in the masthead (the top of the page), with its address; never alone.
+    qr_pages = [p.number for p in pages if p.qr]
+    if qr_pages != [1]:
+        problems.append(f"QR code on pages {qr_pages}, not on page 1 alone")
+    else:
+        with pdfplumber.open(pdf) as doc:
+            area = printable_area(float(doc.pages[0].width), float(doc.pages[0].height), paper)
+        top = pages[0].qr[1]
+        if top - area.top > 0.4 * area.height:
+            problems.append(f"QR code {(top - area.top) / area.height:.0%} down page 1, not in the masthead")
+        if pages[0].qr_module < 0.5 * PT_PER_MM - 0.01:
+            problems.append(f"QR modules of {pages[0].qr_module / PT_PER_MM:.2f} mm")
+        url = leaflet_url(leaflet, settings)
+        if squash(url) not in squash(pages[0].text):
+            problems.append("the QR code's address is not printed on page 1")
+        if decode_page_one(pdf) != [url]:
+            problems.append("the QR code does not decode to the address at 150 dpi")
+    # A list item never splits: its words all stand on one page.
+    page_texts = [squash(p.text) for p in pages]
+    for item in list_items(render_html(leaflet, settings, personal=PERSONAL if personal else None)):
+        if len(item) < 1200 and not any(item in t for t in page_texts):
+            problems.append(f"list item split across pages: {item[:50]}…")
+    # A split callout is labelled on each page it continues onto, and on no other page.
+    label = text["continued"].format(label=text["serious"])
+    expected = {n for first, last in callout_pages(leaflet, pages) for n in range(first + 1, last + 1)}
+    labelled = {p.number for p in pages if squash(label) in squash(p.margin_text)}
+    if labelled != expected:
+        problems.append(f"'{label}' on pages {sorted(labelled)}, callout continues on {sorted(expected)}")
+    # The running footer: the trace beside "Page X of Y" on every page, at 9 pt or more.
+    trace = squash(text["trace_revision"].format(revision=leaflet.revision[:8]))
+    for p in pages:
+        counter = squash(text["page_of"].format(page=p.number, pages=n))
+        if trace not in squash(p.margin_text) or counter not in squash(p.margin_text):
+            problems.append(f"page {p.number}: footer lacks the trace or the page counter")
+    if trace not in page_texts[-1]:
+        problems.append("the trace is not at the end of the body")
+    if any(".md" in p.text or ".md" in p.margin_text for p in pages):
+        problems.append("the source path is printed")
+    sizes = [size for p in pages for size in p.sizes + p.margin_sizes]
+    footer = [size for p in pages for size in p.margin_sizes]
+    if statistics.median(sizes) < MEDIAN_PT[size] - 0.05:
+        problems.append(f"median text size {statistics.median(sizes):.1f} pt")
+    if min(footer, default=99) < 9:
+        problems.append(f"footer text at {min(footer):.1f} pt")
+    if personal:
+        for p in pages:
+            if squash("Jane Doe") not in squash(p.margin_text) or "01234567890" not in squash(p.margin_text):
+                problems.append(f"page {p.number}: running header lacks the patient or the phone")
+    return problems
+
+
+@pytest.mark.parametrize(("size", "paper"), COMBOS, ids=[f"{s}-{p}" for s, p in COMBOS])
+@pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
+def test_pagination_rules(layout_pdf, page, size, paper):
+    pdf = layout_pdf(page, size, paper)
+    assert pagination_problems(page, size, paper, pdf) == []
+
+
+@pytest.mark.parametrize(("size", "paper"), COMBOS, ids=[f"{s}-{p}" for s, p in COMBOS])
+@pytest.mark.parametrize("page", [BACLOFEN, LONGTESTOL], ids=["baclofen", "longtestol"])
+def test_personalised_leaflet_pagination_and_header(layout_pdf, page, size, paper):
+    pdf = layout_pdf(page, size, paper, personal=True)
+    assert pagination_problems(page, size, paper, pdf, personal=True) == []
+
+
+@pytest.mark.parametrize(("size", "paper"), COMBOS, ids=[f"{s}-{p}" for s, p in COMBOS])
+def test_long_serious_callout_splits_with_its_label(layout_pdf, size, paper):
+    """The fixture's callout is longer than a page in every size: it must split, labelled."""
+    pdf = layout_pdf(LONGTESTOL, size, paper)
+    pages = measure(pdf, paper)
+    spans = callout_pages(read_page(LONGTESTOL), pages)
+    assert len(spans) == 1 and spans[0][1] > spans[0][0], spans
+    first, last = spans[0]
+    assert all("Serious side effects (continued)" in p.margin_text for p in pages[first:last])
+    assert not any("continued" in p.margin_text for p in pages[:first] + pages[last:])
+
+
+@pytest.mark.parametrize(("size", "paper"), COMBOS, ids=[f"{s}-{p}" for s, p in COMBOS])
+@pytest.mark.parametrize("personal", [False, True], ids=["plain", "personal"])
+def test_pdf_ua_in_every_size_and_paper(layout_pdf, size, paper, personal):
+    report = pdf_validator.validate_pdf(str(layout_pdf(LONGTESTOL, size, paper, personal)), profile="ua1")
+    assert report.is_compliant, sorted({f.rule_id for f in report.failures})
+
+
+def test_paper_and_page_sizes(layout_pdf):
+    expected = {
+        "a4": "595.276 x 841.89 pts (A4)",
+        "letter": "612 x 792 pts (letter)",
+        "a5": "419.528 x 595.276",
+    }
+    for paper, words in expected.items():
+        info = subprocess.run(
+            ["pdfinfo", str(layout_pdf(BACLOFEN, "standard", paper))], capture_output=True, text=True
+        ).stdout
+        assert words in info, info
+
+
+def test_lead_in_sentence_is_normal_weight_and_labels_bold(layout_pdf):
+    with pdfplumber.open(layout_pdf(BACLOFEN, "standard", "a4")) as pdf:
+        words = [w for p in pdf.pages for w in p.extract_words(extra_attrs=["fontname"])]
+    lead = [w for w in words if w["text"] in ("settle", "gets")]
+    label = [w for w in words if w["text"] == "Sleepiness:"]
+    assert lead and all("Bold" not in w["fontname"] for w in lead), lead
+    assert label and all("Bold" in w["fontname"] for w in label)
+
+
+def test_phone_and_doses_never_break(layout_pdf):
+    """ "01234 567890" and "500 mg" stand on one line wherever they fall."""
+    pdf = layout_pdf(LONGTESTOL, "xl", "a5", personal=True)
+    lines = [line for p in measure(pdf, "a5") for line in (p.text + "\n" + p.margin_text).splitlines()]
+    joined = " ".join(lines)
+    assert "01234 567890" in joined and "500 mg" in joined
+    for line in lines:
+        assert not re.search(r"(^|\D)01234$", line) and not re.match(r"^567890", line), line
+        assert not re.search(r"\b500$", line) and not re.match(r"^mg\b", line), line
+
+
+def test_url_breaks_only_after_slash_or_hyphen(layout_pdf):
+    long_title = next((FIXTURES / "content" / "a").glob("alphacillin-*.md"))
+    pdf = layout_pdf(long_title, "xl", "a5")
+    url = leaflet_url(read_page(long_title), _settings("xl", "a5", False))
+    lines = [line.strip() for line in measure(pdf, "a5")[0].text.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("https://"))
+    pieces, joined = [], ""
+    for line in lines[start:]:
+        pieces.append(line)
+        joined += line
+        if len(joined) >= len(url):
+            break
+    assert joined == url
+    assert len(pieces) > 1 and all(p.endswith(("/", "-")) for p in pieces[:-1]), pieces
