@@ -22,7 +22,7 @@ BASE_URL = "https://rxhive.zynapte.com"
 PACKAGES: dict[str, str] = {}  # command → Debian package
 for _line in (Path(__file__).with_name("system-packages.txt")).read_text().splitlines():
     _pkg, *_rest = _line.split() or ["#"]
-    if not _pkg.startswith("#"):
+    if not _pkg.startswith(("#", "[")):
         PACKAGES.update(dict.fromkeys(_rest[1:], _pkg))
 
 
