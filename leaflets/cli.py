@@ -16,6 +16,8 @@ from .errors import ConfigError, ContentError, LeafletError
 from .settings import PAPERS, SIZES, Settings, load_settings
 
 LOGGER = logging.getLogger("leaflets")
+#: File suffix of each output format.
+SUFFIX = {"audio": "mp3"}
 
 
 class _Handler(logging.Handler):
@@ -115,15 +117,15 @@ def find_page(page: str, settings: Settings) -> Path:
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Output file (default: ./<slug>.pdf or ./<slug>.html).",
+    help="Output file (default: ./<slug>.pdf, .html, .brf or .mp3).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "html"]),
+    type=click.Choice(["pdf", "html", "brf", "audio"]),
     default="pdf",
     show_default=True,
-    help="pdf, or the HTML document WeasyPrint prints.",
+    help="pdf; the HTML document WeasyPrint prints; brf (braille, liblouis); audio (MP3, espeak-ng).",
 )
 @size_option
 @paper_option
@@ -143,7 +145,19 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
             "no base_url is configured: the leaflet is printed without a QR code "
             "(set [site] base_url in leaflets.toml or pass --base-url)"
         )
-    target = Path(output or f"{leaflet.slug}.{fmt}")
+    target = Path(output or f"{leaflet.slug}.{SUFFIX.get(fmt, fmt)}")
+    if fmt == "brf":
+        from .braille import write_brf
+
+        _, pages = write_brf(leaflet, target, settings)
+        click.echo(f"wrote {target} ({pages} braille page{'s' if pages != 1 else ''})")
+        return
+    if fmt == "audio":
+        from .audio import write_mp3
+
+        _, chapters = write_mp3(leaflet, target, settings)
+        click.echo(f"wrote {target} ({chapters} chapter{'s' if chapters != 1 else ''})")
+        return
     if fmt == "html":
         from .files import write_atomic
         from .render import render_html

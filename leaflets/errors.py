@@ -43,3 +43,10 @@ class RenderError(LeafletError):
 
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
+
+
+class ToolMissingError(LeafletError):
+    """A system tool a format needs (liblouis, espeak-ng, lame) is not installed: an environment
+    error, named with the package to install. It never affects the PDF."""
+
+    exit_code = 2
