@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .errors import RenderError, ToolMissingError
+from .errors import RenderError, MissingSystemPackageError
 from .files import write_atomic
 from .model import Leaflet, Personal
 from .reading import HEADING, ITEM, Reading, reading_order
@@ -72,9 +72,7 @@ def _run(command: list[str], data: bytes, timeout: float, package: str, what: st
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError:
-        raise ToolMissingError(
-            f"{what} needs {command[0]}, which is not installed: install the Debian package {package}"
-        ) from None
+        raise MissingSystemPackageError(f"{command[0]} (for {what})", package) from None
     except subprocess.TimeoutExpired:
         raise RenderError(f"{command[0]} took longer than {timeout:g} s") from None
     if done.returncode != 0:

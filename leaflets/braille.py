@@ -17,7 +17,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from .errors import RenderError, ToolMissingError
+from .errors import RenderError, MissingSystemPackageError
 from .files import write_atomic
 from .model import Leaflet, Personal
 from .reading import HEADING, ITEM, Line, Part, Reading, reading_order
@@ -36,7 +36,7 @@ TABLES: dict[str, dict[int, str]] = {
 USUAL_GRADE = {"es": 1}
 #: Mode bit: undefined characters give nothing instead of an escape such as '\x2265'.
 _NO_UNDEFINED = 128
-_PACKAGES = "liblouis-bin and liblouis-data"
+_PACKAGES = "liblouis-bin (with liblouis-data)"
 
 
 def primary(lang: str) -> str:
@@ -61,9 +61,7 @@ class _Louis:
         try:
             self.lib = ctypes.CDLL(name)
         except OSError:
-            raise ToolMissingError(
-                f"braille needs liblouis, which is not installed: install the Debian packages {_PACKAGES}"
-            ) from None
+            raise MissingSystemPackageError("liblouis (for braille)", _PACKAGES) from None
         self.lib.lou_checkTable.argtypes = [ctypes.c_char_p]
         self.lib.lou_translateString.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
         self.lib.lou_translateString.argtypes += [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
@@ -90,10 +88,7 @@ class _Louis:
             self.messages.clear()
             if not self.lib.lou_checkTable(f"{DISPLAY},{table}".encode()):
                 detail = self.messages[-1] if self.messages else "not found"
-                raise ToolMissingError(
-                    f"the braille table {table} cannot be loaded ({detail}): install the Debian "
-                    f"packages {_PACKAGES}"
-                )
+                raise MissingSystemPackageError(f"the braille table {table} ({detail})", "liblouis-data")
             self.checked.add(table)
 
     def translate(self, table: str, text: str, mode: int = 0) -> str:

@@ -45,8 +45,14 @@ class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
 
 
-class ToolMissingError(LeafletError):
-    """A system tool a format needs (liblouis, espeak-ng, lame) is not installed: an environment
-    error, named with the package to install. It never affects the PDF."""
+class MissingSystemPackageError(LeafletError):
+    """A system library or program the task needs is not installed: an environment error.
+
+    The message names the package to install; it is never a traceback.
+    """
 
     exit_code = 2
+
+    def __init__(self, what: str, package: str):
+        self.package = package
+        super().__init__(f"{what} is not installed: install the system package {package}")

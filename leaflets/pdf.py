@@ -15,12 +15,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from .errors import MissingSystemPackageError, RenderError
+
+try:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+except OSError as exc:  # WeasyPrint loads Pango (and GLib, HarfBuzz) from the system at import
+    raise MissingSystemPackageError("Pango, for WeasyPrint,", "libpango-1.0-0 libpangoft2-1.0-0") from exc
 
 from . import assets
-from .errors import RenderError
 from .files import write_atomic
 from .model import Leaflet, Personal
 from .render import render_html
