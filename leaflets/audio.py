@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .errors import RenderError, MissingSystemPackageError
+from .errors import MissingSystemPackageError, RenderError
 from .files import write_atomic
 from .model import Leaflet, Personal
 from .reading import HEADING, ITEM, Reading, reading_order
@@ -106,7 +106,7 @@ def voice_for(lang: str, settings: Settings) -> str:
     configured = settings.audio_voice
     if configured and _primary(configured.split("+")[0]) == _primary(tag):
         if configured.split("+")[0].lower() not in known:
-            raise RenderError(f"[audio] voice {configured!r} is not an espeak-ng voice (see espeak-ng --voices)")
+            raise RenderError(f"[audio] voice {configured!r} is not an espeak-ng voice (espeak-ng --voices)")
         return configured
     for candidate in (tag, _primary(tag)):
         if candidate in known:

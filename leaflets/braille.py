@@ -17,7 +17,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from .errors import RenderError, MissingSystemPackageError
+from .errors import MissingSystemPackageError, RenderError
 from .files import write_atomic
 from .model import Leaflet, Personal
 from .reading import HEADING, ITEM, Line, Part, Reading, reading_order
@@ -63,7 +63,11 @@ class _Louis:
         except OSError:
             raise MissingSystemPackageError("liblouis (for braille)", _PACKAGES) from None
         self.lib.lou_checkTable.argtypes = [ctypes.c_char_p]
-        self.lib.lou_translateString.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+        self.lib.lou_translateString.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_int),
+        ]
         self.lib.lou_translateString.argtypes += [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
         self.lib.lou_translateString.argtypes += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
         size = self.lib.lou_charSize()
@@ -153,7 +157,7 @@ class Translator:
     def _spell(self, char: str) -> str:
         if char.isspace():
             return " "
-        if char.isascii() and char.isalnum() or self.louis.is_defined(self.table, char):
+        if (char.isascii() and char.isalnum()) or self.louis.is_defined(self.table, char):
             return char
         candidates = [
             unicodedata.normalize("NFKC", char),

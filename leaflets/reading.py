@@ -71,7 +71,9 @@ def reading_order(leaflet: Leaflet, settings: Settings, personal: Personal | Non
         parts.append(Part(text["personal"], 2, lines, "personal"))
     for block in print_blocks(leaflet, settings, personal):
         parts.extend(_parts(block, text, 2))
-    trace = f"{text['source']}: {(leaflet.relpath or leaflet.slug)}.md · {text['revision']} {leaflet.revision}"
+    trace = (
+        f"{text['source']}: {(leaflet.relpath or leaflet.slug)}.md · {text['revision']} {leaflet.revision}"
+    )
     if leaflet.date:
         trace += f" · {text['page_date']}: {leaflet.date}"
     return Reading(

@@ -90,7 +90,9 @@ class Settings:
             raise ConfigError(f"{where}[braille] cells must be 20-100 and lines 10-100")
         if not 80 <= self.audio_rate <= 450:
             raise ConfigError(f"{where}[audio] rate must be 80-450 words a minute (espeak-ng's range)")
-        if self.audio_voice is not None and not re.fullmatch(r"[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?", self.audio_voice):
+        if self.audio_voice is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?", self.audio_voice
+        ):
             raise ConfigError(f"{where}[audio] voice {self.audio_voice!r} is not an espeak-ng voice name")
 
 

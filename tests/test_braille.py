@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, ROOT, pdftotext, require
 
 from leaflets import Settings, read_page
-from leaflets.braille import BRF_CELLS, TABLES, USUAL_GRADE, brf_bytes, louis, table_for
+from leaflets.braille import BRF_CELLS, TABLES, USUAL_GRADE, Translator, brf_bytes, louis, table_for
 from leaflets.cli import cli
 from leaflets.errors import ConfigError
 from leaflets.fidelity import source_words
+from leaflets.i18n import texts
 from leaflets.model import Personal
 from leaflets.reader import decode, split_front_matter
 from leaflets.render import render_html
 from leaflets.settings import load_settings
-
-from .conftest import FIXTURES, ROOT, pdftotext, require
 
 FORMATS = FIXTURES / "formats"
 SAMPLES = [ROOT / "content" / p for p in ("b/baclofen.md", "i/ibuprofen.md", "m/metformin.md")]
@@ -55,7 +55,7 @@ def tokens(text: str) -> Counter[str]:
 
 def body_of(path: Path) -> str:
     text, _ = decode(path.read_bytes(), str(path), 1_000_000)
-    return split_front_matter(text, str(path))[1]
+    return "\n".join(split_front_matter(text, str(path))[1])
 
 
 @pytest.fixture(scope="module")
@@ -101,23 +101,41 @@ def test_words_come_back(brf, settings, lang, grade):
     assert kept / sum(wanted.values()) >= 0.97, sorted((wanted - got).items())
 
 
-@pytest.mark.parametrize("table", sorted({t for grades in TABLES.values() for t in grades.values()}))
-def test_no_escapes_and_symbols_are_cells(settings, table):
-    lang = next(lang for lang, grades in TABLES.items() if table in grades.values())
-    grade = next(g for g, t in TABLES[lang].items() if t == table)
+ALL_TABLES = sorted({t for grades in TABLES.values() for t in grades.values()})
+
+
+def _lang_grade(table: str) -> tuple[str, int]:
+    return next((lang, g) for lang, grades in TABLES.items() for g, t in grades.items() if t == table)
+
+
+@pytest.mark.parametrize("table", ALL_TABLES)
+def test_no_escapes_in_any_table(settings, table):
+    lang, grade = _lang_grade(table)
     leaflet = dataclasses.replace(read_page(FORMATS / "symbols.md", settings), lang=lang)
-    s = settings.replace(braille_grade=grade)
-    data, _ = brf_bytes(leaflet, s)
+    data, _ = brf_bytes(leaflet, settings.replace(braille_grade=grade))
     rows = [row for page in pages_of(data) for row in page]
     assert all(set(row) <= BRF_CELLS for row in rows)
     text = "\n".join(back(rows, table))
-    assert not re.search(r"\\x[0-9a-f]{4}", text, re.I), text
-    # The symbols of the page are cells, not a question mark and not nothing.
-    assert "?" not in text.replace("food?", "").replace("¿", "")
-    usage = text[: text.casefold().index("tiredness") if "tiredness" in text.casefold() else len(text)]
-    for symbol in ("≥", "µ", "β"):
-        spelled = {"≥": ("≥", ">="), "µ": ("µ", "μ", "m"), "β": ("β", "b")}[symbol]
-        assert any(s in usage for s in spelled), (symbol, usage)
+    assert not re.search(r"\\x[0-9a-f]{4}|x[0-9a-f]{4}'", text, re.I), text
+
+
+#: Tables whose back-translation of these symbols is defined (fr-bfu-comp6 writes "≥" but reads
+#: its cells back as dots; es-g2 reads much back wrongly), so the round trip can be checked.
+SYMMETRIC = {"en-ueb-g1.ctb", "en-ueb-g2.ctb", "fr-bfu-g2.ctb", "es-g1.ctb"}
+
+
+@pytest.mark.parametrize("table", ALL_TABLES)
+def test_symbols_become_cells_never_a_question_mark(table):
+    lang, _ = _lang_grade(table)
+    translate = Translator(table, texts(lang))
+    question = translate("?")
+    for symbol in ("≥", "µg", "β", "≤", "°", "½", "™", "²"):
+        cells = translate(symbol)
+        assert cells.strip() and cells.strip() != question, (symbol, cells)
+        assert set(cells) <= BRF_CELLS
+        if table in SYMMETRIC:
+            (text,) = back([cells.strip()], table)
+            assert "?" not in text and "\\" not in text, (symbol, text)
 
 
 def test_english_symbols_back_translate_exactly(brf):
@@ -130,18 +148,21 @@ def test_english_symbols_back_translate_exactly(brf):
 def _print_headings(path: Path, settings) -> list[str]:
     """Section headings (h2) of the printed document, in order."""
     html = render_html(read_page(path, settings), settings)
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.S)]
+    main = html.split("<main>", 1)[1].split("</main>", 1)[0]
+    main = re.sub(r"<svg\b.*?</svg>", "", main, flags=re.S)  # the callout icon's title
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", main, re.S)]
 
 
 def _braille_headings(data: bytes, table: str, cells: int = 40) -> list[str]:
     """Centred rows after the title page: a centred heading has a blank row above it."""
-    pages = pages_of(data)[1:]
-    rows = [r for page in pages for r in page[:-1]]
     centred = []
-    for i, row in enumerate(rows):
-        lead = len(row) - len(row.lstrip())
-        if row.strip() and lead > 4 and abs(lead - (cells - len(row))) <= 1 and (i == 0 or not rows[i - 1]):
-            centred.append(row.strip())
+    for page in pages_of(data)[1:]:
+        rows = page[:-1]
+        for i, row in enumerate(rows):
+            lead = len(row) - len(row.lstrip())
+            above = i == 0 or not rows[i - 1]
+            if row.strip() and lead > 4 and abs(lead - (cells - len(row))) <= 1 and above:
+                centred.append(row.strip())
     return back(centred, table)
 
 
@@ -197,7 +218,17 @@ def test_braille_settings(tmp_path):
 def test_cli_writes_brf(tmp_path):
     out = tmp_path / "b.brf"
     result = CliRunner().invoke(
-        cli, ["render", str(SAMPLES[0]), "--format", "brf", "-o", str(out), "--config", str(ROOT / "leaflets.toml")]
+        cli,
+        [
+            "render",
+            str(SAMPLES[0]),
+            "--format",
+            "brf",
+            "-o",
+            str(out),
+            "--config",
+            str(ROOT / "leaflets.toml"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "braille pages" in result.output and pages_of(out.read_bytes())
