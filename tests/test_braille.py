@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES, ROOT, pdftotext, require
+from fidelity import source_words
 
 from leaflets import Settings, read_page
 from leaflets.braille import BRF_CELLS, TABLES, USUAL_GRADE, Translator, brf_bytes, louis, table_for
 from leaflets.cli import cli
 from leaflets.errors import ConfigError
-from leaflets.fidelity import source_words
 from leaflets.i18n import texts
 from leaflets.model import Personal
 from leaflets.reader import decode, split_front_matter
