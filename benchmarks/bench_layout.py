@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pdf_layout import MIN_FILL, measure, short_last_page, under_filled  # noqa: E402
 
 from leaflets import NotALeafletError, Settings  # noqa: E402
+from leaflets.discover import page_files  # noqa: E402
 from leaflets.errors import LeafletError  # noqa: E402
 
 BASE_URL = "https://rxhive.zynapte.com"
@@ -104,14 +105,18 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--json", help="write every leaflet's figures here")
     args = ap.parse_args()
-    paths = sorted(p for p in Path(args.corpus).rglob("*.md") if p.name != "README.md")
+    paths = page_files(args.corpus)
     if args.limit:
         paths = paths[: args.limit]
     sizes = args.sizes.split(",")
     work = [(str(p), s, args.paper) for s in sizes for p in paths]
     t = time.perf_counter()
+    results = []
     with ProcessPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(one, work, chunksize=4))
+        for n, result in enumerate(pool.map(one, work, chunksize=4), 1):
+            results.append(result)
+            if n % 50 == 0:
+                print(f"  {n}/{len(work)} rendered", file=sys.stderr, flush=True)
     print(f"{len(paths)} pages of {args.corpus}, paper {args.paper}, {time.perf_counter() - t:.0f} s")
     for size in sizes:
         print("\n".join(report(results, size)))

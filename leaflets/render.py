@@ -350,12 +350,12 @@ def _url_html(url: str | None) -> Markup:
 
 #: A number and its unit ("500 mg", "2.5 mL", "10 %"), and phone numbers ("01234 567890",
 #: "+44 20 7946 0958", "1-800-222-1222"): printed on one line (``.nowrap``).
-_DOSE = re.compile(
-    r"(?<![\w.,&#])\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+(?:[.,]\d+)?)?"
-    r"\s(?:mg|mcg|µg|μg|g|kg|ml|mL|L|IU|units?|mmol|mEq|%|tablets?|capsules?|puffs?|drops?)(?![\w])"
-)
-_PHONE = re.compile(
-    r"(?<![\w.,&#+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,5}\) ?)?\d{2,5}(?:[ -]\d{2,8}){1,3}(?![\w.,])"
+_KEEP = re.compile(
+    # A dose: a number (or range) and its unit.
+    r"(?P<dose>(?<![\w.,&#])\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+(?:[.,]\d+)?)?"
+    r"\s(?:mg|mcg|µg|μg|g|kg|ml|mL|L|IU|units?|mmol|mEq|%|tablets?|capsules?|puffs?|drops?)(?![\w]))"
+    # A phone number: digit groups apart by spaces or hyphens, an optional +country and (area).
+    r"|(?P<phone>(?<![\w.,&#+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,5}\) ?)?\d{2,5}(?:[ -]\d{2,8}){1,3}(?![\w.,]))"
 )
 _TEXT_NODE = re.compile(r">([^<>]+)<")
 
@@ -363,20 +363,15 @@ _TEXT_NODE = re.compile(r">([^<>]+)<")
 def keep_together(html: str) -> str:
     """Wrap doses and phone numbers of a document's text (never its tags) in ``.nowrap`` spans."""
 
-    def phone(m: re.Match[str]) -> str:
-        number = m.group(0)
-        digits = sum(ch.isdigit() for ch in number)
-        if digits < 7 or len(number) > 24 or (" " not in number and "-" not in number):
-            return number
-        return f'<span class="nowrap">{number}</span>'
+    def keep(m: re.Match[str]) -> str:
+        words = m.group(0)
+        if m.group("phone"):
+            digits = sum(ch.isdigit() for ch in words)
+            if digits < 7 or len(words) > 24 or (" " not in words and "-" not in words):
+                return words
+        return f'<span class="nowrap">{words}</span>'
 
-    def text(m: re.Match[str]) -> str:
-        words = _DOSE.sub(lambda d: f'<span class="nowrap">{d.group(0)}</span>', m.group(1))
-        if "nowrap" not in words:
-            words = _PHONE.sub(phone, words)
-        return f">{words}<"
-
-    return _TEXT_NODE.sub(text, html)
+    return _TEXT_NODE.sub(lambda m: ">" + _KEEP.sub(keep, m.group(1)) + "<", html)
 
 
 def make_view(
