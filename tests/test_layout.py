@@ -8,6 +8,7 @@ that checks every rule, so xdist spreads the renders without repeating them.
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 from functools import cache
@@ -268,3 +269,68 @@ def test_url_breaks_only_after_slash_or_hyphen(layout_pdf):
             break
     assert joined == url
     assert len(pieces) > 1 and all(p.endswith(("/", "-")) for p in pieces[:-1]), pieces
+
+
+def test_build_size_all_writes_xl_and_the_site_links_it(tmp_path):
+    from click.testing import CliRunner
+
+    from leaflets.cli import cli
+
+    content = tmp_path / "content" / "b"
+    content.mkdir(parents=True)
+    content.joinpath("baclofen.md").write_bytes(BACLOFEN.read_bytes())
+    out = tmp_path / "dist"
+    args = ["build", str(tmp_path / "content"), "-o", str(out), "--size", "all", "--html", "-j", "1"]
+    result = CliRunner().invoke(cli, [*args, "--base-url", BASE_URL, "--paper", "a5", "--quiet"])
+    assert result.exit_code == 0, result.output
+    for name in ("baclofen.pdf", "baclofen.large.pdf", "baclofen.xl.pdf"):
+        info = subprocess.run(["pdfinfo", str(out / "b" / name)], capture_output=True, text=True).stdout
+        assert "419.528 x 595.276" in info, (name, info)
+    site = (out / "composition/b/baclofen.html").read_text()
+    assert 'href="../../b/baclofen.xl.pdf">Printable PDF (extra-large print)</a>' in site
+    assert "baclofen.md" not in re.sub(r"<meta[^>]*>", "", site)  # the source path is metadata only
+
+
+def test_counter_prints_xl_on_a5(tmp_path):
+    from starlette.testclient import TestClient
+
+    from leaflets.web import create_app
+
+    content = tmp_path / "content" / "b"
+    content.mkdir(parents=True)
+    content.joinpath("baclofen.md").write_bytes(BACLOFEN.read_bytes())
+    settings = Settings(base_url=BASE_URL, pharmacy=PHARMACY)
+    with TestClient(create_app(tmp_path / "content", settings, workers=0)) as client:
+        preview = client.get("/leaflets/baclofen")
+        assert 'value="xl"' in preview.text and 'value="a5"' in preview.text
+        assert 'href="/static/counter-print.css" media="print"' in preview.text
+        sheet = client.get("/static/counter-print.css").text
+        assert "@media print" in sheet and ".print-form" in sheet
+        response = client.post(
+            "/leaflets/baclofen.pdf", data={"size": "xl", "paper": "a5", "patient": "Jane Doe"}
+        )
+    assert response.status_code == 200
+    pdf = tmp_path / "counter.pdf"
+    pdf.write_bytes(response.content)
+    pages = measure(pdf, "a5")
+    assert statistics.median(s for p in pages for s in p.sizes) >= 24
+    assert all(squash("Jane Doe") in squash(p.margin_text) for p in pages)
+
+
+def test_keep_together_wraps_text_never_tags():
+    from leaflets.render import keep_together
+
+    html = '<p title="500 mg">Take 500 mg or call 01234 567890; in 2024 12 people, 2-3 tablets.</p>'
+    assert keep_together(html) == (
+        '<p title="500 mg">Take <span class="nowrap">500 mg</span> or call '
+        '<span class="nowrap">01234 567890</span>; in 2024 12 people, '
+        '<span class="nowrap">2-3 tablets</span>.</p>'
+    )
+
+
+def test_trace_line_dates_in_the_page_language():
+    from leaflets.render import display_date
+
+    assert display_date("2024-11-23", "en") == "23 Nov 2024"
+    assert display_date("2024-11-23", "fr") == "23 nov. 2024"
+    assert display_date("November 2024", "en") == "November 2024"  # as written
