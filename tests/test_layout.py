@@ -28,7 +28,7 @@ from leaflets.discover import page_files
 from leaflets.i18n import texts
 from leaflets.model import Personal, Severity
 from leaflets.pdf import render_pdf
-from leaflets.render import leaflet_url, render_html
+from leaflets.render import leaflet_url, print_blocks, render_html
 from leaflets.sanitize import text_of
 from leaflets.settings import Pharmacy
 
@@ -100,17 +100,17 @@ def list_items(html: str) -> list[str]:
 
 
 def callout_pages(leaflet, pages) -> list[tuple[int, int]]:
-    """(first, last) page of each serious callout, from where its items are printed."""
+    """(first, last) page of each serious callout, from where its items and prose begin and end."""
+    texts = [squash(p.text) for p in pages]
     spans = []
     for group in leaflet.side_effect_groups:
-        if group.severity is not Severity.SERIOUS or not group.items:
+        if group.severity is not Severity.SERIOUS:
             continue
         found = []
-        for item in group.items:
-            words = squash(text_of(item.html))
-            where = [p.number for p in pages if words and words in squash(p.text)]
-            if where:
-                found.append(where[0])
+        for block in group.blocks:
+            words = squash(text_of(block.html))
+            for piece in {words[:30], words[-30:]} - {""}:
+                found += [n for n, t in enumerate(texts, 1) if piece in t][:1]
         if found:
             spans.append((min(found), max(found)))
     return spans
@@ -138,17 +138,20 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
         problems.append(f"the last page holds only {pages[-1].lines} lines")
     # The QR code: on page 1, in the masthead (the top of the page), with its address; never alone.
     qr_pages = [p.number for p in pages if p.qr]
+    url = leaflet_url(leaflet, settings)
     if qr_pages != [1]:
         problems.append(f"QR code on pages {qr_pages}, not on page 1 alone")
     else:
         with pdfplumber.open(pdf) as doc:
             area = printable_area(float(doc.pages[0].width), float(doc.pages[0].height), paper)
-        top = pages[0].qr[1]
-        if top - area.top > 0.4 * area.height:
-            problems.append(f"QR code {(top - area.top) / area.height:.0%} down page 1, not in the masthead")
+        # In the masthead: below the title, above the first section of the body.
+        first = next(b for b in print_blocks(leaflet, settings) if b.kind != "glance")
+        start = squash(first.label or text_of(first.html))[:30]
+        page_one = squash(pages[0].text)
+        if pages[0].qr[1] - area.top > 0.6 * area.height or page_one.find(squash(url)) > page_one.find(start):
+            problems.append("the QR code is not in page 1's masthead")
         if pages[0].qr_module < 0.5 * PT_PER_MM - 0.01:
             problems.append(f"QR modules of {pages[0].qr_module / PT_PER_MM:.2f} mm")
-        url = leaflet_url(leaflet, settings)
         if squash(url) not in squash(pages[0].text):
             problems.append("the QR code's address is not printed on page 1")
         if decode_page_one(pdf) != [url]:
