@@ -91,7 +91,8 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
     if not lines or lines[0].strip() != "---":
         return {}, lines, 1
     for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
+        # Only a line in column 0 ends the header: an indented "..." is text of a folded scalar.
+        if lines[end].rstrip() in ("---", "..."):
             break
     else:
         raise ContentError(path, "front matter starts with '---' but never ends", 1)
@@ -251,7 +252,7 @@ def _is_leaflet(sections: list[RawSection]) -> bool:
 
 
 def _build(raw: RawSection, converter: SectionConverter) -> Section:
-    body = converter.convert(raw.kind, raw.text)
+    body = converter.convert(raw.kind, raw.text, raw.label)
     return Section(
         kind=raw.kind,
         label=text_of(raw.label),

@@ -75,12 +75,23 @@ def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
     return None
 
 
+#: Sections whose body a note may stand in ("**Important Note:**" inside the dosage).
+_CONTENT = LEAFLET_KINDS - {Kind.GENERIC_NAME}
+
+
 def _starts_section(
-    current: RawSection, label: str, kind: Kind | None, style: str, level: int | None
+    current: RawSection,
+    label: str,
+    kind: Kind | None,
+    style: str,
+    level: int | None,
+    content_follows: bool = False,
 ) -> bool:
     name = clean_label(label)
     if not name or is_qa_label(name) or name.endswith("?"):
         return False  # a question or an answer, never a section
+    if kind is Kind.NOTE and current.kind in _CONTENT and content_follows:
+        return False  # a note inside a section stays there; only the closing note is a section
     if current.kind is Kind.SIDE_EFFECTS and (
         kind is Kind.SIDE_EFFECTS or (kind is None and says_serious(name))
     ):
@@ -107,18 +118,18 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
     first = lines[0][0] if lines else 1
     current = RawSection(Kind.INTRO, "", first)
     sections = [current]
-    fenced = False
-    for number, line in lines:
-        if _FENCE.match(line):
-            fenced = not fenced
-        found = None if fenced else _match_label(line)
+    found_at = _labels(lines)
+    # The index of the last label of a content section: a note before it is not the closing note.
+    last_content = max((i for i, f in enumerate(found_at) if f and classify(f[0]) in _CONTENT), default=-1)
+    for index, (number, line) in enumerate(lines):
+        found = found_at[index]
         if found and found[3] == 1 and h1 is None and current.kind is Kind.INTRO and not current.has_body():
             h1 = (number, found[0].strip())
             continue
         if found:
             label, rest, style, level = found
             kind = classify(label)
-            if _starts_section(current, label, kind, style, level):
+            if _starts_section(current, label, kind, style, level, index < last_content):
                 current = RawSection(
                     kind or Kind.OTHER,
                     clean_label(label),
@@ -137,6 +148,17 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
     for section in sections:
         _nest_bullets(section)
     return h1, _group_ingredients(_nest_headings(sections))
+
+
+def _labels(lines: list[Line]) -> list[tuple[str, str, str, int | None] | None]:
+    """The section-like label of each line (None inside fenced code)."""
+    out: list[tuple[str, str, str, int | None] | None] = []
+    fenced = False
+    for _, line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+        out.append(None if fenced else _match_label(line))
+    return out
 
 
 def _nest_headings(sections: list[RawSection]) -> list[RawSection]:

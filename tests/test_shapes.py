@@ -219,9 +219,8 @@ SPEC: dict[str, Shape] = {
             sec(Kind.GENERIC_NAME, "Generic Name"),
             sec(Kind.USAGE, "Usage"),
             sec(Kind.DOSAGE, "Dosage"),
+            # A model-written note inside a section stays in it (issue 11, shape 8).
             sec(Kind.SIDE_EFFECTS, "Side Effects"),
-            # A model-written note can appear anywhere; it is a note, not a side effect.
-            sec(Kind.NOTE, "Important Note"),
             sec(Kind.PRECAUTIONS, "Warnings"),
             sec(Kind.INTERACTIONS, "Drug Interactions"),
             sec(Kind.OTHER, "Pregnancy and Breastfeeding"),
@@ -458,10 +457,12 @@ SPEC: dict[str, Shape] = {
     # -- side-effect styles -------------------------------------------------------------
     "side-effects-one-list": Shape(
         GEN1,
-        common=4,
-        # "Severe" in an item says nothing about its group: the list is not marked serious.
-        named={"Severe itching": COMMON, "Dry skin": COMMON, "Burning or stinging": COMMON},
-        groups=(("", COMMON, 4),),
+        serious=1,
+        common=3,
+        # An item's own term says severe (shape 5): that item is serious where it stands, and
+        # the rest of the list stays common.
+        named={"Severe itching": SERIOUS, "Dry skin": COMMON, "Burning or stinging": COMMON},
+        groups=(("", COMMON, 2), ("", SERIOUS, 1), ("", COMMON, 1)),
         faqs=(
             ("Can I use it on my face?", "Only if your doctor says so, and only for a few days."),
             ("How thickly should I apply it?", "A thin layer is enough."),
