@@ -198,6 +198,7 @@ def build_library(
     if not interrupted:
         _remove_stale(out_dir, pages)
     warnings = _shared_urls(pages)
+    warnings.extend(line for p in pages for line in p.refusals)  # printed, but worth a look
     if no_qr := sum(p.url is None and any(o.size != "html" for o in p.outputs) for p in pages):
         warnings.append(without_qr(no_qr))
     if html and not interrupted:

@@ -8,6 +8,7 @@ groups and FAQ pairs from the tree; whatever it does not capture stays in the se
 from __future__ import annotations
 
 import copy
+import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -111,6 +112,15 @@ def _drop_dangling_colon(li: etree.Element) -> None:
         li.text = (li.text or "").rstrip().removesuffix(":")
 
 
+_PLAIN_PAIR = re.compile(r"^\s*(Q\s*\d*\s*[:.)].*?)\n\s*(A\s*\d*\s*[:.)].*)$", re.S | re.I)
+
+
+def _plain_pair(paragraph: str) -> tuple[str, str] | None:
+    if m := _PLAIN_PAIR.match(paragraph):
+        return html.escape(m.group(1).strip(), quote=False), html.escape(m.group(2).strip(), quote=False)
+    return None
+
+
 def _question_with_answer(el: etree.Element) -> bool:
     if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in BOLD:
         return False
@@ -150,6 +160,11 @@ class StructureTreeprocessor(Treeprocessor):
                         el.remove(li)
                 if not len(el):
                     root.remove(el)
+                i += 1
+            elif el.tag == "p" and not len(el) and (pair := _plain_pair(el.text or "")):
+                # "Q: …" and "A: …" on consecutive plain lines.
+                result.faqs.append(pair)
+                root.remove(el)
                 i += 1
             elif _question_with_answer(el):
                 # "**Q: …?**" and "A: …" on the next line: one paragraph holds the pair.

@@ -237,8 +237,10 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
     if kind is Kind.INTRO:
         return [(0, Block("intro", "", html))]
     if kind is Kind.SIDE_EFFECTS:
-        serious = [g for g in section.groups if g.severity is Severity.SERIOUS]
-        common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON)
+        # Serious items lead, in callouts; serious prose is boxed where it stands, beside the
+        # list it qualifies (issue 11, shape 6).
+        serious = [g for g in section.groups if g.severity is Severity.SERIOUS and g.items]
+        common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON or not g.items)
         out: list[tuple[int, Block]] = []
         if common or section.html or not serious:
             out.append((3, Block("side_effects", section.label, html, groups=common)))

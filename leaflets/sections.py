@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .labels import classify, clean_label, is_qa_label
 from .model import Kind
-from .vocabulary import says_serious
+from .vocabulary import names_side_effects, only_qualifiers, says_serious
 
 Line = tuple[int, str]  # (1-based source line, text)
 
@@ -75,6 +75,11 @@ def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
     return None
 
 
+def is_group_label(label: str) -> bool:
+    core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip()
+    return names_side_effects(core) or only_qualifiers(core)
+
+
 #: Sections whose body a note may stand in ("**Important Note:**" inside the dosage).
 _CONTENT = LEAFLET_KINDS - {Kind.GENERIC_NAME}
 
@@ -86,6 +91,7 @@ def _starts_section(
     style: str,
     level: int | None,
     content_follows: bool = False,
+    opens_list: bool = False,
 ) -> bool:
     name = clean_label(label)
     if not name or is_qa_label(name) or name.endswith("?"):
@@ -93,9 +99,12 @@ def _starts_section(
     if kind is Kind.NOTE and current.kind in _CONTENT and content_follows:
         return False  # a note inside a section stays there; only the closing note is a section
     if current.kind is Kind.SIDE_EFFECTS and (
-        kind is Kind.SIDE_EFFECTS or (kind is None and says_serious(name))
+        kind is Kind.SIDE_EFFECTS
+        or (kind is None and (is_group_label(name) or says_serious(name) or opens_list))
     ):
-        return False  # a group inside the side effects
+        # A group inside the side effects ("**Common:**", "**Rare but serious:**"), or a sub-label
+        # with its own list ("**Drug A:**", "**Cardiovascular:**").
+        return False
     if current.level is not None:
         # Inside a section opened by a heading, deeper headings and bold labels are its content,
         # except the page's closing disclaimer and note. An unknown heading ("### Amitriptyline",
@@ -129,7 +138,8 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
         if found:
             label, rest, style, level = found
             kind = classify(label)
-            if _starts_section(current, label, kind, style, level, index < last_content):
+            opens_list = not rest.strip() and _list_follows(lines, index)
+            if _starts_section(current, label, kind, style, level, index < last_content, opens_list):
                 current = RawSection(
                     kind or Kind.OTHER,
                     clean_label(label),
@@ -148,6 +158,17 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
     for section in sections:
         _nest_bullets(section)
     return h1, _group_ingredients(_nest_headings(sections))
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+\S")
+
+
+def _list_follows(lines: list[Line], index: int) -> bool:
+    """Whether the next line with text after ``index`` is a list item."""
+    for _, text in lines[index + 1 : index + 4]:
+        if text.strip():
+            return bool(_LIST_ITEM.match(text))
+    return False
 
 
 def _labels(lines: list[Line]) -> list[tuple[str, str, str, int | None] | None]:

@@ -10,6 +10,7 @@ never guessed.
 
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as etree
 
@@ -63,6 +64,20 @@ def _colon_label(li: etree.Element) -> str | None:
         return None
     label = text(li[0])
     return label if label.endswith(":") or (li[0].tail or "").lstrip().startswith(":") else None
+
+
+def _plain_label(li: etree.Element) -> tuple[str, str, etree.Element] | None:
+    """(label HTML, label words, the rest) for ``* Rare but serious: a, b`` (no bold)."""
+    head, colon, tail = (li.text or "").partition(":")
+    if not colon or len(head.split()) > MAX_LABEL_WORDS or not is_group_label(head):
+        return None
+    label = etree.Element("span")
+    label.text = head.strip() + ":"
+    rest = etree.Element("p")
+    rest.text = tail.lstrip()
+    for child in li:
+        rest.append(copy.deepcopy(child))
+    return inner(label), head.strip(), rest
 
 
 def _own_words_serious(li: etree.Element) -> bool:
@@ -140,7 +155,7 @@ class _Groups:
             self.context = severity
         elif heading and not self.blocks and self.label is not None and self.heading:
             # "**Serious side effects:**" then "**Drug A:**": one callout, named for the drug.
-            label = f"{self.label} {label}"
+            label, self.label = f"{self.label} {label}", None
         self.open(label, severity, heading=heading)
 
     def alone(self, what: str, html: str, severity: Severity) -> None:
@@ -178,12 +193,25 @@ class _Groups:
             self.add("prose", outer(el))
 
     def items(self, lst: etree.Element) -> None:
+        before: tuple[Severity, Severity] | None = None
         for li in lst:
             label = _colon_label(li)
             if label is not None and is_group_label(label):
-                # "* **Serious side effects:** a, b, c": a group of its own.
+                # "* **Serious side effects:** a, b, c": a group of its own; it introduces only
+                # its own text and nested list, so the items after it belong to the list's group.
+                before = before or (self.severity, self.context)
                 self.introduce(inner(li[0]), label, heading=True)
                 self.add_text(rest_after(li, li[0]))
+                self.open(None, before[0], heading=False)
+                self.context = before[1]
+            elif (plain := _plain_label(li)) is not None:
+                # "* Less common but serious: a, b, c" — the same group, without the bold.
+                before = before or (self.severity, self.context)
+                name, label_words, rest = plain
+                self.introduce(name, label_words, heading=True)
+                self.add_text(rest)
+                self.open(None, before[0], heading=False)
+                self.context = before[1]
             elif self.severity is Severity.COMMON and _own_words_serious(li):
                 self.alone("item", inner(li), Severity.SERIOUS)
             else:
