@@ -112,6 +112,12 @@ def _drop_dangling_colon(li: etree.Element) -> None:
         li.text = (li.text or "").rstrip().removesuffix(":")
 
 
+def _answer_label(el: etree.Element) -> bool:
+    return (el.tag in HEADINGS or bold_only(el)) and bool(
+        re.fullmatch(r"(?:A|Ans|Answer)\s*\d*\s*[:.)]?", text(el))
+    )
+
+
 _PLAIN_PAIR = re.compile(r"^\s*(Q\s*\d*\s*[:.)].*?)\n\s*(A\s*\d*\s*[:.)].*)$", re.S | re.I)
 
 
@@ -149,6 +155,7 @@ class StructureTreeprocessor(Treeprocessor):
         while i < len(children):
             el = children[i]
             if el.tag in LISTS:
+                pairs = []
                 for li in list(el):
                     if not (li.text or "").strip() and len(li) and li[0].tag in BOLD:
                         q = li[0]
@@ -156,7 +163,12 @@ class StructureTreeprocessor(Treeprocessor):
                         answer.text = (q.tail or "").lstrip()
                         for extra in list(li)[1:]:
                             answer.append(copy.deepcopy(extra))
-                        result.faqs.append((inner(q), inner(answer)))
+                        pairs.append((li, inner(q), inner(answer)))
+                # A list of questions with no answers ("FAQs would include: * **What is …?**")
+                # is a list, never questions printed with an empty answer.
+                if all(sanitize.text_of(a).strip() for _, _, a in pairs):
+                    for li, q, a in pairs:
+                        result.faqs.append((q, a))
                         el.remove(li)
                 if not len(el):
                     root.remove(el)
@@ -173,8 +185,12 @@ class StructureTreeprocessor(Treeprocessor):
                 root.remove(el)
                 i += 1
             elif bold_only(el) or el.tag in HEADINGS:
-                # A question on a line of its own; its answer runs to the next question.
-                j = i + 1
+                # A question on a line of its own; its answer runs to the next question. An "A:"
+                # label of its own (a heading or a bold line) opens the answer.
+                start = i + 1
+                if start < len(children) and _answer_label(children[start]):
+                    start += 1
+                j = start
                 while j < len(children) and not (
                     bold_only(children[j])
                     or _question_with_answer(children[j])
@@ -182,11 +198,11 @@ class StructureTreeprocessor(Treeprocessor):
                     or children[j].tag in LISTS
                 ):
                     j += 1
-                if j == i + 1:
+                if j == start:
                     i += 1
                     continue
                 q = el if el.tag in HEADINGS else el[0]
-                answer_html = "".join(outer(c) for c in children[i + 1 : j])
+                answer_html = "".join(outer(c) for c in children[start:j])
                 result.faqs.append((inner(q), answer_html))
                 for c in children[i:j]:
                     root.remove(c)

@@ -222,8 +222,16 @@ def _ranked(sections: tuple[Section, ...], title_words: set[str]) -> list[tuple[
             rank = min((r for r, _, _ in inner), default=_RANK[Kind.OTHER])
             ranked.append((max(rank, 1) if ingredient else _RANK[Kind.OTHER], index, block))
             continue
-        ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
+        blocks = _section_blocks(section)
+        if section.kind is Kind.NOTE and ranked and any(s.kind in _CONTENT for s in sections[index + 1 :]):
+            # A note between sections qualifies the one before it: it prints there. Only the
+            # page's closing note goes to the end.
+            blocks = [(ranked[-1][0], block) for _, block in blocks]
+        ranked.extend((rank, index, block) for rank, block in blocks)
     return ranked
+
+
+_CONTENT = frozenset(_RANK) - {Kind.INTRO, Kind.NOTE, Kind.DISCLAIMER, Kind.OTHER, Kind.GENERIC_NAME}
 
 
 def _section_blocks(section: Section) -> list[tuple[int, Block]]:

@@ -138,7 +138,9 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
         if found:
             label, rest, style, level = found
             kind = classify(label)
-            opens_list = not rest.strip() and _list_follows(lines, index)
+            # A sub-label in the side effects has its own list, or text about side effects
+            # ("**Drug A:** Common side effects include …").
+            opens_list = (not rest.strip() and _list_follows(lines, index)) or names_side_effects(rest)
             if _starts_section(current, label, kind, style, level, index < last_content, opens_list):
                 current = RawSection(
                     kind or Kind.OTHER,

@@ -14,8 +14,8 @@ import copy
 import re
 import xml.etree.ElementTree as etree
 
-from .labels import MAX_LABEL_WORDS, last_sentence
-from .model import Severity
+from .labels import MAX_LABEL_WORDS, classify, last_sentence
+from .model import Kind, Severity
 from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, is_bold_label, outer, rest_after, text
 from .vocabulary import names_effects, names_side_effects, only_qualifiers, qualifies, says_serious
 
@@ -128,6 +128,7 @@ class _Groups:
         self.context = context
         self.heading = False
         self.blocks: list[tuple[str, str]] = []
+        self.qualified = self.qualified_next = False
 
     def close(self) -> None:
         if self.label is None and not self.blocks:
@@ -140,6 +141,8 @@ class _Groups:
     def open(self, label: str | None, severity: Severity, *, heading: bool) -> None:
         self.close()
         self.label, self.severity, self.heading, self.blocks = label, severity, heading, []
+        #: Whether the label said anything about severity (else urgent text may decide).
+        self.qualified, self.qualified_next = self.qualified_next, False
 
     def introduce(self, label: str, words: str, *, heading: bool, lead_in: bool = False) -> None:
         """A label or lead-in opens a group; one that says nothing keeps the group's severity."""
@@ -151,7 +154,8 @@ class _Groups:
             severity = self.section  # "Long-term effects": a group of its own, as the section is
         else:
             severity = self.context  # "Drug A", "Cardiovascular": a sub-label of the group
-        if qualifies(words) or names_effects(words):
+        self.qualified_next = qualifies(words) or names_effects(words)
+        if self.qualified_next:
             self.context = severity
         elif heading and not self.blocks and self.label is not None and self.heading:
             # "**Serious side effects:**" then "**Drug A:**": one callout, named for the drug.
@@ -169,13 +173,14 @@ class _Groups:
     def add(self, what: str, html: str) -> None:
         self.blocks.append((what, html))
 
-    def add_text(self, rest: etree.Element) -> None:
-        """Inline text after a group label: a comma list becomes items, anything else prose."""
+    def add_text(self, rest: etree.Element, *, split: bool = True) -> None:
+        """Inline text after a group label: a comma list becomes items (unless ``split`` is
+        False, as after a note's label), anything else prose."""
         nested = [c for c in rest if c.tag in LISTS]
         for lst in nested:
             rest.remove(lst)
         if (rest.text or "").strip() or len(rest):
-            items = _comma_items(rest)
+            items = _comma_items(rest) if split else None
             if items is not None:
                 for part in items:
                     item = etree.Element("span")
@@ -188,6 +193,12 @@ class _Groups:
 
     def prose(self, el: etree.Element) -> None:
         if self.severity is Severity.COMMON and says_serious(text(el)):
+            if self.label is not None and not self.blocks and not self.qualified:
+                # "**Important Note:** … contact your doctor immediately": the label and its
+                # urgent text are one serious block.
+                self.severity = Severity.SERIOUS
+                self.add("prose", outer(el))
+                return
             self.alone("prose", outer(el), Severity.SERIOUS)  # urgent words: boxed where they stand
         else:
             self.add("prose", outer(el))
@@ -232,7 +243,7 @@ def read_groups(root: etree.Element, context: Severity) -> list[Group]:
             strong = el if el.tag in HEADINGS else el[0]
             groups.introduce(inner(strong), text(strong), heading=True)
             if el.tag == "p":
-                groups.add_text(rest_after(el, strong))
+                groups.add_text(rest_after(el, strong), split=classify(text(strong)) is not Kind.NOTE)
         elif el.tag == "p" and text(el).endswith(":") and nxt is not None:
             groups.introduce(inner(el), text(el), heading=False, lead_in=True)
         elif el.tag in LISTS:

@@ -174,8 +174,8 @@ def scan(body: list[str]) -> Expected:
                 intro_serious = group_serious = says_serious(label.text)
                 stack.clear()
             elif section is Kind.SIDE_EFFECTS:
+                out.group_labels.append(label.text)
                 if _group_like(label.text):
-                    out.group_labels.append(label.text)
                     intro_serious = group_serious = says_serious(label.text)
                 elif (
                     label.style == "heading"
@@ -353,6 +353,7 @@ def count(markdown: str, document: str) -> Counter[str]:
         if matches and "serious" not in matches:
             found["serious prose printed as common"] += 1
 
+    inner_labels = {" ".join(label.split()).rstrip(":") for label in expected.group_labels}
     sections = main.xpath(".//section")
     for kind, first in expected.notes:
         if not first:
@@ -362,12 +363,17 @@ def count(markdown: str, document: str) -> Counter[str]:
         want = {f"section--{kind.value}"}
         if kind is Kind.SIDE_EFFECTS:
             want |= {"section--side-effects", "callout--serious"}
+        if kind is Kind.GENERIC_NAME and innermost:
+            # The generic name prints as a line of its own, not a section: the note follows it.
+            before = innermost[0].getprevious()
+            if before is not None and "glance" in _classes(before):
+                continue
         if innermost and not any(_classes(s) & want for s in innermost):
             found["note moved out of its section"] += 1
 
     for section in main.xpath(".//section[contains(concat(' ', @class, ' '), ' section--other ')]"):
         heading = section.xpath("./*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]")
-        if heading and _group_like(clean_label(_text(heading[0]))):
+        if heading and " ".join(_text(heading[0]).split()).rstrip(":") in inner_labels:
             found["group label as unknown section"] += 1
     return found
 
