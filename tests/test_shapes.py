@@ -1377,3 +1377,26 @@ def test_shape10_questions_without_answers_stay_a_list():
     assert leaflet.faqs == ()
     assert "How long does an outbreak last?" in plain(top(leaflet, Kind.FAQS).html)
     assert not defects11("10-faq-questions-only")
+
+
+def test_shape13_check_and_build_list_the_partial_refusal(tmp_path):
+    import shutil
+
+    from leaflets.build import build_library
+    from leaflets.check import check_pages
+
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(ISSUE11 / "13-partial-refusal.md", content / "unknownol.md")
+    settings = Settings(content_dir=content)
+    (report,) = check_pages([content], settings)
+    assert [(p.level, p.line) for p in report.problems if p.code == "partial-refusal"] == [("warning", 7)]
+    built = build_library(content, tmp_path / "out", settings, pdf=False, html=True, jobs=1)
+    assert [w for w in built.warnings if "partial refusal" in w] == [
+        f"{content / 'unknownol.md'}:7: partial refusal in 'Dosage': the page declines to give some information"
+    ]
+    # An unchanged page is not rendered again; the manifest keeps its warning.
+    again = build_library(content, tmp_path / "out", settings, pdf=False, html=True, jobs=1)
+    assert [w for w in again.warnings if "partial refusal" in w] == [
+        w for w in built.warnings if "partial" in w
+    ]
