@@ -1393,7 +1393,8 @@ def test_shape13_check_and_build_list_the_partial_refusal(tmp_path):
     assert [(p.level, p.line) for p in report.problems if p.code == "partial-refusal"] == [("warning", 7)]
     built = build_library(content, tmp_path / "out", settings, pdf=False, html=True, jobs=1)
     assert [w for w in built.warnings if "partial refusal" in w] == [
-        f"{content / 'unknownol.md'}:7: partial refusal in 'Dosage': the page declines to give some information"
+        f"{content / 'unknownol.md'}:7: partial refusal in 'Dosage': "
+        "the page declines to give some information"
     ]
     # An unchanged page is not rendered again; the manifest keeps its warning.
     again = build_library(content, tmp_path / "out", settings, pdf=False, html=True, jobs=1)
