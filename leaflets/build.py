@@ -26,7 +26,7 @@ from .discover import page_files
 from .errors import BuildError
 from .executors import Executor, LocalExecutor
 from .files import write_atomic
-from .jobs import Job, Output, PageResult, Rendered, page_stem, render_job
+from .jobs import Job, Output, PageResult, Rendered, output_format, page_stem, render_job
 from .render import without_qr
 from .settings import Settings
 
@@ -67,7 +67,7 @@ def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
     digest.update(__version__.encode())
     digest.update(_tree_hash(assets.templates_dir(), assets.styles_dir()).encode())
     digest.update(assets.font_face_css().encode())
-    fields = asdict(settings)
+    fields = {k: v for k, v in asdict(settings).items() if not k.startswith(_OTHER_FORMATS)}
     fields.pop("source", None)
     fields.pop("content_dir", None)
     fields.pop("size", None)
@@ -77,6 +77,34 @@ def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
     digest.update(",".join(sizes).encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return digest.hexdigest()
+
+
+#: Settings that shape only braille or only audio: a change there never rebuilds a PDF.
+_OTHER_FORMATS = ("braille_", "audio_")
+#: What else a braille or audio file says: the title page's address and pharmacy, the disclaimer.
+_SHARED = ("base_url", "path_pattern", "pharmacy", "default_disclaimer")
+
+
+def format_hashes(settings: Settings, sizes: tuple[str, ...], formats: tuple[str, ...]) -> dict[str, str]:
+    """The build hash of each format ("pdf", "brf", "audio", "html") but the page itself. A
+    braille or audio hash holds its own settings and the version of the tools that make it, so
+    adding audio to a build, or changing ``[audio]``, leaves the PDFs alone."""
+    hashes = {}
+    for fmt in formats:
+        if fmt in ("brf", "audio"):
+            from .audio import tool_versions as audio_tools
+            from .braille import tool_versions as braille_tools
+
+            prefix = "braille_" if fmt == "brf" else "audio_"
+            fields = {k: v for k, v in asdict(settings).items() if k.startswith(prefix) or k in _SHARED}
+            tools = braille_tools() if fmt == "brf" else audio_tools()
+            text = json.dumps([__version__, fmt, fields, tools], sort_keys=True, default=str)
+            hashes[fmt] = hashlib.sha256(text.encode()).hexdigest()
+        else:
+            # The site page links every download the build writes.
+            links = ",".join(f for f in formats if f != "html") if fmt == "html" else ""
+            hashes[fmt] = environment_hash(settings, sizes) + f":{fmt}:{links}"
+    return hashes
 
 
 # -- the client side -------------------------------------------------------------------------
@@ -95,15 +123,27 @@ def read_manifest(out_dir: Path) -> dict[str, dict]:
 def _unchanged(previous: dict | None, key: str, out_dir: Path) -> PageResult | None:
     if not previous or previous.get("key") != key or previous.get("status") not in ("rendered", "unchanged"):
         return None
-    outputs = [Output(**o) for o in previous.get("outputs", [])]
-    for out in outputs:
-        target = out_dir / out.path
-        if not target.is_file() or target.stat().st_size != out.bytes:
-            return None
+    outputs = _intact(previous, out_dir)
+    if len(outputs) != len(previous.get("outputs", [])):
+        return None
     fields = {
         k: previous.get(k) for k in ("source", "slug", "title", "reason", "url", "revision", "generic_name")
     }
     return PageResult(**fields, status="unchanged", outputs=outputs, key=key)
+
+
+def _intact(previous: dict | None, out_dir: Path) -> list[Output]:
+    """The previous outputs whose files are still there, at the size the manifest says."""
+    kept = []
+    for entry in (previous or {}).get("outputs", []):
+        try:
+            out = Output(**entry)
+        except TypeError:
+            continue
+        target = out_dir / out.path
+        if target.is_file() and target.stat().st_size == out.bytes:
+            kept.append(out)
+    return kept
 
 
 def plan(
@@ -114,9 +154,14 @@ def plan(
     force: bool,
     pdf: bool = True,
     html: bool = False,
+    formats: tuple[str, ...] = (),
 ) -> tuple[list[PageResult], list[Job]]:
-    """Split the pages into unchanged ones and jobs to render."""
-    env = environment_hash(settings, sizes if pdf else ()) + f":pdf={pdf}:html={html}"
+    """Split the pages into unchanged ones and jobs to render. ``formats`` adds "brf" and
+    "audio". Each format has its own hash: a job makes only the formats that changed and keeps
+    the others' files."""
+    wanted = tuple(["pdf"] if pdf else []) + tuple(f for f in ("brf", "audio") if f in formats)
+    wanted += ("html",) if html else ()
+    envs = format_hashes(settings, sizes, wanted)
     previous = {} if force else read_manifest(out_dir)
     unchanged, jobs = [], []
     for path in page_files(content_dir):
@@ -133,12 +178,27 @@ def plan(
                 )
             )
             continue
-        key = hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
+        digest = hashlib.sha256(data).digest()
+        keys = {f: hashlib.sha256(envs[f].encode() + digest).hexdigest() for f in wanted}
+        key = hashlib.sha256("".join(f"{f}={k};" for f, k in keys.items()).encode()).hexdigest()
         if (same := _unchanged(previous.get(source), key, out_dir)) is not None:
             unchanged.append(same)
-        else:
-            jobs.append(Job(source, str(path), data, sizes, settings, key, pdf, html))
+            continue
+        outputs = _intact(previous.get(source), out_dir)
+        current = {f for f in wanted if f != "html" and _current(outputs, f, keys[f], sizes)}
+        kept = tuple(o for o in outputs if output_format(o) in current and o.key == keys[output_format(o)])
+        todo = {f: f in wanted and f not in current for f in ("pdf", "brf", "audio", "html")}
+        jobs.append(
+            Job(source, str(path), data, sizes, settings, key, todo["pdf"], todo["html"], todo["brf"],
+                todo["audio"], kept, tuple(keys.items()))
+        )  # fmt: skip
     return unchanged, jobs
+
+
+def _current(outputs: list[Output], fmt: str, key: str, sizes: tuple[str, ...]) -> bool:
+    """The last build's files of a format are all there, made with this format's hash."""
+    mine = [o for o in outputs if output_format(o) == fmt and o.key == key]
+    return bool(mine) and (fmt != "pdf" or len(mine) == len(sizes))
 
 
 def build_library(
@@ -151,6 +211,7 @@ def build_library(
     force: bool = False,
     pdf: bool = True,
     html: bool = False,
+    formats: tuple[str, ...] = (),
     on_progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
@@ -160,8 +221,17 @@ def build_library(
     if not content_dir.is_dir():
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
+    # A missing liblouis or espeak-ng stops the build before any work, naming the package.
+    if "brf" in formats:
+        from .braille import tool_versions
+
+        tool_versions()
+    if "audio" in formats:
+        from .audio import tool_versions
+
+        tool_versions()
     out_dir.mkdir(parents=True, exist_ok=True)
-    done, todo = plan(content_dir, out_dir, settings, sizes, force, pdf, html)
+    done, todo = plan(content_dir, out_dir, settings, sizes, force, pdf, html, formats)
     total = len(done) + len(todo)
     results: dict[str, PageResult] = {}
     for n, result in enumerate(done, 1):

@@ -18,10 +18,22 @@ from .settings import Settings
 @dataclass(frozen=True)
 class Output:
     path: str
+    #: "standard", "large" … for a PDF; "brf", "audio" or "html" for the other formats.
     size: str
+    #: PDF or braille pages; chapters for audio; 1 for a site page.
     pages: int
     bytes: int
     sha256: str
+    #: The build hash of this output's format: equal hashes mean it need not be made again.
+    key: str = ""
+
+
+#: Where each kind of output is listed: PDFs by size, then braille, audio, the site page.
+_ORDER = {"standard": 0, "large": 2, "brf": 5, "audio": 6, "html": 9}
+
+
+def output_format(output: Output) -> str:
+    return output.size if output.size in ("brf", "audio", "html") else "pdf"
 
 
 @dataclass
@@ -56,6 +68,12 @@ class Job:
     key: str
     pdf: bool = True
     html: bool = False
+    brf: bool = False
+    audio: bool = False
+    #: Outputs of the last build that are still current: kept, not made again, and linked.
+    kept: tuple[Output, ...] = ()
+    #: The build hash of each format, as (format, hash) pairs.
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -74,6 +92,8 @@ def page_stem(source: str) -> str:
 def output_name(source: str, size: str) -> str:
     """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
     stem = source[: -len(".md")] if source.endswith(".md") else source
+    if size in ("brf", "audio"):
+        return f"{stem}.{'mp3' if size == 'audio' else size}"
     return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
 
 
@@ -99,8 +119,19 @@ def init_worker(settings: Settings, sizes: tuple[str, ...], papers: tuple[str, .
     warm_up(settings, sizes, papers)
 
 
-def _output(name: str, size: str, pages: int, data: bytes) -> Output:
-    return Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest())
+def _output(name: str, size: str, pages: int, data: bytes, job: Job) -> Output:
+    fmt = size if size in ("brf", "audio", "html") else "pdf"
+    return Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest(), dict(job.keys).get(fmt, ""))
+
+
+def _alternative(job: Job, leaflet, fmt: str) -> tuple[bytes, int]:
+    if fmt == "brf":
+        from .braille import brf_bytes
+
+        return brf_bytes(leaflet, job.settings)
+    from .audio import mp3_bytes
+
+    return mp3_bytes(leaflet, job.settings)
 
 
 def render_job(job: Job) -> Rendered:
@@ -119,21 +150,34 @@ def render_job(job: Job) -> Rendered:
         result.generic_name = leaflet.generic_name
         result.url = leaflet_url(leaflet, job.settings)
         files = {}
+        result.outputs = list(job.kept)
         for size in job.sizes if job.pdf else ():
             data, pages = render_pdf(leaflet, job.settings.replace(size=size))
             name = output_name(job.source, size)
             files[name] = data
-            result.outputs.append(_output(name, size, pages, data))
+            result.outputs.append(_output(name, size, pages, data, job))
+        problems = []
+        for fmt in [f for f in ("brf", "audio") if getattr(job, f)]:
+            # A braille or audio failure (a language with no voice) leaves the PDFs written.
+            try:
+                data, pages = _alternative(job, leaflet, fmt)
+            except LeafletError as exc:
+                problems.append(f"{fmt}: {getattr(exc, 'message', None) or exc}")
+                continue
+            name = output_name(job.source, fmt)
+            files[name] = data
+            result.outputs.append(_output(name, fmt, pages, data, job))
+        result.outputs.sort(key=lambda o: (_ORDER.get(o.size, 1), o.path))
         if job.html:
             from .site import render_page, site_path
 
             path = site_path(leaflet, job.settings)
             if path is not None:
-                pdfs = [(o.path, o.size) for o in result.outputs]
-                data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
+                links = [(o.path, o.size) for o in result.outputs if o.size != "html"]
+                data = render_page(leaflet, job.settings, path, links).encode("utf-8")
                 files[path] = data
-                result.outputs.append(_output(path, "html", 1, data))
-        result.status = "rendered"
+                result.outputs.append(_output(path, "html", 1, data, job))
+        result.status, result.reason = ("failed", "; ".join(problems)) if problems else ("rendered", None)
         return Rendered(result, files)
     except NotALeafletError as exc:
         result.status, result.reason = "refused", exc.message
