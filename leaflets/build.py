@@ -1,37 +1,35 @@
 """Bulk export: read every page, skip what has not changed, render the rest in parallel, and
-write PDFs atomically with a manifest that says exactly what was written.
+write outputs atomically with a manifest that says exactly what was written.
 
-1. ``plan``: read each page's bytes and hash them with everything that shapes its output
-   (templates, styles, settings, the leaflets version). A page whose hash and outputs match the
-   previous manifest is ``unchanged`` and is not even parsed.
-2. ``run``: render the rest on an executor (a process pool by default). Workers return PDF bytes;
-   only this process writes files, each through a temporary file and a rename.
-3. ``finish``: remove outputs of pages that are gone, warn about pages sharing a URL, and write
-   ``manifest.json`` (sorted, no timestamps: the same input gives the same bytes).
+1. ``plan`` (plan.py): hash each page with everything that shapes its outputs and compare with
+   the previous manifest. What is still current, a refusal included, is not even parsed.
+2. ``run``: render the rest on an executor (worker processes by default), a few jobs at a time.
+   Workers return the bytes; only this process writes files, each through a temporary file and a
+   rename, as each result arrives, and then lets the bytes go.
+3. ``finish``: remove outputs of pages that are gone (only of the kinds this build makes), warn
+   about pages sharing a URL, and write ``manifest.json`` (sorted, no timestamps).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, assets
-from .discover import page_files
 from .errors import BuildError
 from .executors import Executor, LocalExecutor
 from .files import write_atomic
-from .jobs import Job, Output, PageResult, Rendered, output_format, page_stem, render_job
+from .jobs import PageResult, Rendered, page_stem, render_job
+from .plan import MANIFEST, Plan, from_entry, kind, read_manifest
 from .render import without_qr
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
-MANIFEST = "manifest.json"
+ProgressCallback = Callable[[int, int, PageResult], None]
 
 
 @dataclass
@@ -49,158 +47,6 @@ class BuildReport:
         return not self.interrupted and not (self.count("refused") or self.count("failed"))
 
 
-# -- hashing ---------------------------------------------------------------------------------
-
-
-def _tree_hash(*folders: Path) -> str:
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(folder).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
-    """Everything but the page that shapes a PDF: templates, styles, fonts, settings, version."""
-    digest = hashlib.sha256()
-    digest.update(__version__.encode())
-    digest.update(_tree_hash(assets.templates_dir(), assets.styles_dir()).encode())
-    digest.update(assets.font_face_css().encode())
-    fields = {k: v for k, v in asdict(settings).items() if not k.startswith(_OTHER_FORMATS)}
-    fields.pop("source", None)
-    fields.pop("content_dir", None)
-    fields.pop("size", None)
-    if settings.logo is not None and Path(settings.logo).is_file():
-        fields["logo_sha256"] = hashlib.sha256(Path(settings.logo).read_bytes()).hexdigest()
-    digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
-    digest.update(",".join(sizes).encode())
-    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    return digest.hexdigest()
-
-
-#: Settings that shape only braille or only audio: a change there never rebuilds a PDF.
-_OTHER_FORMATS = ("braille_", "audio_")
-#: What else a braille or audio file says: the title page's address and pharmacy, the disclaimer.
-_SHARED = ("base_url", "path_pattern", "pharmacy", "default_disclaimer")
-
-
-def format_hashes(settings: Settings, sizes: tuple[str, ...], formats: tuple[str, ...]) -> dict[str, str]:
-    """The build hash of each format ("pdf", "brf", "audio", "html") but the page itself. A
-    braille or audio hash holds its own settings and the version of the tools that make it, so
-    adding audio to a build, or changing ``[audio]``, leaves the PDFs alone."""
-    hashes = {}
-    for fmt in formats:
-        if fmt in ("brf", "audio"):
-            from .audio import tool_versions as audio_tools
-            from .braille import tool_versions as braille_tools
-
-            prefix = "braille_" if fmt == "brf" else "audio_"
-            fields = {k: v for k, v in asdict(settings).items() if k.startswith(prefix) or k in _SHARED}
-            tools = braille_tools() if fmt == "brf" else audio_tools()
-            text = json.dumps([__version__, fmt, fields, tools], sort_keys=True, default=str)
-            hashes[fmt] = hashlib.sha256(text.encode()).hexdigest()
-        else:
-            # The site page links every download the build writes.
-            links = ",".join(f for f in formats if f != "html") if fmt == "html" else ""
-            hashes[fmt] = environment_hash(settings, sizes) + f":{fmt}:{links}"
-    return hashes
-
-
-# -- the client side -------------------------------------------------------------------------
-
-ProgressCallback = Callable[[int, int, PageResult], None]
-
-
-def read_manifest(out_dir: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {p["source"]: p for p in data.get("pages", []) if isinstance(p, dict)}
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        return {}
-
-
-def _unchanged(previous: dict | None, key: str, out_dir: Path) -> PageResult | None:
-    if not previous or previous.get("key") != key or previous.get("status") not in ("rendered", "unchanged"):
-        return None
-    outputs = _intact(previous, out_dir)
-    if len(outputs) != len(previous.get("outputs", [])):
-        return None
-    fields = {
-        k: previous.get(k) for k in ("source", "slug", "title", "reason", "url", "revision", "generic_name")
-    }
-    return PageResult(**fields, status="unchanged", outputs=outputs, key=key)
-
-
-def _intact(previous: dict | None, out_dir: Path) -> list[Output]:
-    """The previous outputs whose files are still there, at the size the manifest says."""
-    kept = []
-    for entry in (previous or {}).get("outputs", []):
-        try:
-            out = Output(**entry)
-        except TypeError:
-            continue
-        target = out_dir / out.path
-        if target.is_file() and target.stat().st_size == out.bytes:
-            kept.append(out)
-    return kept
-
-
-def plan(
-    content_dir: Path,
-    out_dir: Path,
-    settings: Settings,
-    sizes: tuple[str, ...],
-    force: bool,
-    pdf: bool = True,
-    html: bool = False,
-    formats: tuple[str, ...] = (),
-) -> tuple[list[PageResult], list[Job]]:
-    """Split the pages into unchanged ones and jobs to render. ``formats`` adds "brf" and
-    "audio". Each format has its own hash: a job makes only the formats that changed and keeps
-    the others' files."""
-    wanted = tuple(["pdf"] if pdf else []) + tuple(f for f in ("brf", "audio") if f in formats)
-    wanted += ("html",) if html else ()
-    envs = format_hashes(settings, sizes, wanted)
-    previous = {} if force else read_manifest(out_dir)
-    unchanged, jobs = [], []
-    for path in page_files(content_dir):
-        source = path.relative_to(content_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            unchanged.append(
-                PageResult(
-                    source,
-                    page_stem(source),
-                    status="failed",
-                    reason=f"cannot read file: {exc.strerror or exc}",
-                )
-            )
-            continue
-        digest = hashlib.sha256(data).digest()
-        keys = {f: hashlib.sha256(envs[f].encode() + digest).hexdigest() for f in wanted}
-        key = hashlib.sha256("".join(f"{f}={k};" for f, k in keys.items()).encode()).hexdigest()
-        if (same := _unchanged(previous.get(source), key, out_dir)) is not None:
-            unchanged.append(same)
-            continue
-        outputs = _intact(previous.get(source), out_dir)
-        current = {f for f in wanted if f != "html" and _current(outputs, f, keys[f], sizes)}
-        kept = tuple(o for o in outputs if output_format(o) in current and o.key == keys[output_format(o)])
-        todo = {f: f in wanted and f not in current for f in ("pdf", "brf", "audio", "html")}
-        jobs.append(
-            Job(source, str(path), data, sizes, settings, key, todo["pdf"], todo["html"], todo["brf"],
-                todo["audio"], kept, tuple(keys.items()))
-        )  # fmt: skip
-    return unchanged, jobs
-
-
-def _current(outputs: list[Output], fmt: str, key: str, sizes: tuple[str, ...]) -> bool:
-    """The last build's files of a format are all there, made with this format's hash."""
-    mine = [o for o in outputs if output_format(o) == fmt and o.key == key]
-    return bool(mine) and (fmt != "pdf" or len(mine) == len(sizes))
-
-
 def build_library(
     content_dir: str | Path,
     out_dir: str | Path,
@@ -215,64 +61,61 @@ def build_library(
     on_progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
-    """Build every page under ``content_dir`` into ``out_dir``. See the module docstring."""
+    """Build every page under ``content_dir`` into ``out_dir``. See the module docstring.
+    ``jobs`` worker processes (default: the CPU count; 0 renders in this process)."""
     started = time.perf_counter()
     content_dir, out_dir = Path(content_dir), Path(out_dir)
     if not content_dir.is_dir():
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
-    # A missing liblouis or espeak-ng stops the build before any work, naming the package.
-    if "brf" in formats:
-        from .braille import tool_versions
-
-        tool_versions()
-    if "audio" in formats:
-        from .audio import tool_versions
-
-        tool_versions()
     out_dir.mkdir(parents=True, exist_ok=True)
-    done, todo = plan(content_dir, out_dir, settings, sizes, force, pdf, html, formats)
-    total = len(done) + len(todo)
+    # A missing liblouis or espeak-ng stops here, before any work, naming the package (Plan
+    # asks each format's tools for their versions).
+    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html, formats=formats)
+    total = len(plan.known) + len(plan.todo)
     results: dict[str, PageResult] = {}
-    for n, result in enumerate(done, 1):
+
+    def record(result: PageResult) -> None:
         results[result.source] = result
         if on_progress:
-            on_progress(n, total, result)
+            on_progress(len(results), total, result)
+
+    for result in plan.known:
+        record(result)
     own = executor is None
-    executor = executor or LocalExecutor(jobs or os.cpu_count() or 1, settings, sizes)
+    if executor is None:
+        executor = LocalExecutor(os.cpu_count() or 1 if jobs is None else jobs, settings, sizes)
     interrupted = False
+    lost: list[PageResult] = []
     try:
-        for rendered in executor.run(render_job, todo):
-            result = _write(rendered, out_dir)
-            results[result.source] = result
-            if on_progress:
-                on_progress(len(results), total, result)
+        for rendered in executor.run(render_job, plan.jobs(lost)):
+            record(plan.carry(_write(rendered, out_dir)))
     except KeyboardInterrupt:
         interrupted = True
         executor.cancel()
     finally:
         if own:
             executor.close()
+    for result in lost:
+        record(result)
     if not interrupted:
         # Every page planned must come back: an executor that loses one must not hide it.
-        for job in todo:
-            if job.source not in results:
-                results[job.source] = PageResult(
-                    job.source,
-                    page_stem(job.source),
-                    status="failed",
-                    reason="no result came back from the executor",
-                    key=job.key,
+        for todo in plan.todo:
+            if todo.source not in results:
+                reason = "no result came back from the executor"
+                record(
+                    PageResult(
+                        todo.source, page_stem(todo.source), status="failed", reason=reason, retry=True
+                    )
                 )
     pages = sorted(results.values(), key=lambda r: r.source)
-    if not interrupted:
-        _remove_stale(out_dir, pages)
+    leftovers = [] if interrupted else _remove_stale(out_dir, pages, plan)
     warnings = _shared_urls(pages)
-    if no_qr := sum(p.url is None and any(o.size != "html" for o in p.outputs) for p in pages):
+    if no_qr := sum(p.url is None and any(kind(o) == "pdf" for o in p.outputs) for p in pages):
         warnings.append(without_qr(no_qr))
     if html and not interrupted:
         _write_site(out_dir, pages, settings)
-    _write_manifest(out_dir, pages, interrupted)
+    _write_manifest(out_dir, sorted(pages + leftovers, key=lambda r: r.source), interrupted)
     report = BuildReport(pages, warnings, time.perf_counter() - started, interrupted)
     if interrupted:
         raise BuildInterrupted(report)
@@ -294,7 +137,7 @@ def _write(rendered: Rendered, out_dir: Path) -> PageResult:
             write_atomic(data, out_dir / name)
     except OSError as exc:
         result.status, result.reason = "failed", f"cannot write output: {exc.strerror or exc}"
-        result.outputs = []
+        result.outputs, result.retry = [], True
     return result
 
 
@@ -316,23 +159,38 @@ def _write_site(out_dir: Path, pages: list[PageResult], settings: Settings) -> N
             write_atomic(data, target)
 
 
-def _remove_stale(out_dir: Path, pages: list[PageResult]) -> None:
-    """Outputs the previous manifest listed that no page owns any more (a removed page, a size
-    no longer built). Only files the manifest names, inside the output folder, are removed."""
+def _remove_stale(out_dir: Path, pages: list[PageResult], plan: Plan) -> list[PageResult]:
+    """Remove outputs the previous manifest listed that no page owns any more (a removed page, a
+    size no longer built), of the kinds this build makes. Only files the manifest names, inside
+    the output folder, are removed. Returns entries for the outputs of other kinds that removed
+    pages leave behind, so that a later build of that kind removes them."""
     keep = {o.path for p in pages for o in p.outputs}
+    present = {p.source for p in pages}
     root = out_dir.resolve()
-    for entry in read_manifest(out_dir).values():
-        for out in entry.get("outputs", []):
-            name = out.get("path", "") if isinstance(out, dict) else ""
-            target = (out_dir / name).resolve()
-            if name in keep or not target.is_relative_to(root) or not target.is_file():
+    leftovers = []
+    for source, entry in plan.previous.items():
+        old = from_entry(entry)
+        left = []
+        for out in old.outputs:
+            target = (out_dir / out.path).resolve()
+            if out.path in keep or not target.is_relative_to(root) or not target.is_file():
+                continue
+            if kind(out) not in plan.kinds:
+                left.append(out)
                 continue
             target.unlink()
-            LOGGER.info("removed %s (its page is gone)", name)
+            LOGGER.info("removed %s (its page is gone)", out.path)
             parent = target.parent
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
+        if left and source not in present:
+            leftovers.append(
+                PageResult(
+                    source, old.slug, status="gone", reason="its page is gone", outputs=left, retry=True
+                )
+            )
+    return leftovers
 
 
 def _shared_urls(pages: list[PageResult]) -> list[str]:
@@ -353,18 +211,8 @@ def _write_manifest(out_dir: Path, pages: list[PageResult], interrupted: bool) -
         old = read_manifest(out_dir)
         known = {p.source for p in pages}
         pages = sorted(
-            pages + [_from_dict(v) for s, v in old.items() if s not in known], key=lambda p: p.source
+            pages + [from_entry(v) for s, v in old.items() if s not in known], key=lambda p: p.source
         )
     data = {"pages": [p.as_dict() for p in pages]}
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_atomic(text.encode("utf-8"), out_dir / MANIFEST)
-
-
-def _from_dict(entry: dict) -> PageResult:
-    outputs = [Output(**o) for o in entry.get("outputs", [])]
-    fields = {
-        k: entry.get(k)
-        for k in ("source", "slug", "title", "status", "reason", "url", "revision", "key", "generic_name")
-    }
-    fields["key"] = fields["key"] or ""
-    return PageResult(**fields, outputs=outputs)

@@ -24,16 +24,6 @@ class Output:
     pages: int
     bytes: int
     sha256: str
-    #: The build hash of this output's format: equal hashes mean it need not be made again.
-    key: str = ""
-
-
-#: Where each kind of output is listed: PDFs by size, then braille, audio, the site page.
-_ORDER = {"standard": 0, "large": 2, "brf": 5, "audio": 6, "html": 9}
-
-
-def output_format(output: Output) -> str:
-    return output.size if output.size in ("brf", "audio", "html") else "pdf"
 
 
 @dataclass
@@ -49,6 +39,12 @@ class PageResult:
     generic_name: str | None = None
     #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
     key: str = ""
+    #: The products (sizes, and the site page) this result stands for, under ``key`` ("*": all,
+    #: for a page that does not parse).
+    built: list[str] = field(default_factory=list)
+    #: Not a property of the page (a time-out, a dead worker, a full disk): try it again next
+    #: build. A refusal or a broken page is kept with its key and not re-read.
+    retry: bool = False
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -68,12 +64,13 @@ class Job:
     key: str
     pdf: bool = True
     html: bool = False
+    #: PDFs of this page already on disk for this key: linked from the site page, not rendered.
+    keep: tuple[Output, ...] = ()
+    #: What the result stands for when the job succeeds (see ``PageResult.built``).
+    products: tuple[str, ...] = ()
+    #: Also make the braille (BRF) and the audio (MP3) files.
     brf: bool = False
     audio: bool = False
-    #: Outputs of the last build that are still current: kept, not made again, and linked.
-    kept: tuple[Output, ...] = ()
-    #: The build hash of each format, as (format, hash) pairs.
-    keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -99,8 +96,17 @@ def output_name(source: str, size: str) -> str:
 
 def failed(job: Job, reason: str) -> Rendered:
     """The result for a job that never finished: its worker died, or it ran out of time."""
-    result = PageResult(job.source, page_stem(job.source), status="failed", reason=reason, key=job.key)
+    result = PageResult(
+        job.source, page_stem(job.source), status="failed", reason=reason, key=job.key, retry=True
+    )
     return Rendered(result)
+
+
+def job_limit(job: Job) -> float:
+    """Wall-clock seconds a whole job may take: the render deadline for each file it renders,
+    and as much again for reading, parsing and handing the result back."""
+    renders = (len(job.sizes) if job.pdf else 0) + job.html + job.brf + 3 * job.audio
+    return job.settings.render_timeout * (renders + 1)
 
 
 def warm_up(settings: Settings, sizes: Iterable[str], papers: Iterable[str] | None = None) -> None:
@@ -119,9 +125,12 @@ def init_worker(settings: Settings, sizes: tuple[str, ...], papers: tuple[str, .
     warm_up(settings, sizes, papers)
 
 
-def _output(name: str, size: str, pages: int, data: bytes, job: Job) -> Output:
-    fmt = size if size in ("brf", "audio", "html") else "pdf"
-    return Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest(), dict(job.keys).get(fmt, ""))
+def _output(name: str, size: str, pages: int, data: bytes) -> Output:
+    return Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest())
+
+
+#: Where each kind of output is listed: PDFs by size, then braille, audio, the site page.
+_ORDER = {"standard": 0, "large": 2, "brf": 5, "audio": 6, "html": 9}
 
 
 def _alternative(job: Job, leaflet, fmt: str) -> tuple[bytes, int]:
@@ -136,12 +145,13 @@ def _alternative(job: Job, leaflet, fmt: str) -> tuple[bytes, int]:
 
 def render_job(job: Job) -> Rendered:
     """Parse and render one page. Never raises: failures come back as a status and a reason."""
-    from .errors import ContentError, LeafletError, NotALeafletError
+    from .errors import ContentError, DeadlineError, LeafletError, NotALeafletError
     from .pdf import render_pdf
     from .reader import parse_page
     from .render import leaflet_url
 
     result = PageResult(source=job.source, slug=page_stem(job.source), key=job.key)
+    leaflet = None
     try:
         leaflet = parse_page(
             job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
@@ -150,12 +160,12 @@ def render_job(job: Job) -> Rendered:
         result.generic_name = leaflet.generic_name
         result.url = leaflet_url(leaflet, job.settings)
         files = {}
-        result.outputs = list(job.kept)
+        result.outputs.extend(job.keep)
         for size in job.sizes if job.pdf else ():
             data, pages = render_pdf(leaflet, job.settings.replace(size=size))
             name = output_name(job.source, size)
             files[name] = data
-            result.outputs.append(_output(name, size, pages, data, job))
+            result.outputs.append(_output(name, size, pages, data))
         problems = []
         for fmt in [f for f in ("brf", "audio") if getattr(job, f)]:
             # A braille or audio failure (a language with no voice) leaves the PDFs written.
@@ -166,7 +176,7 @@ def render_job(job: Job) -> Rendered:
                 continue
             name = output_name(job.source, fmt)
             files[name] = data
-            result.outputs.append(_output(name, fmt, pages, data, job))
+            result.outputs.append(_output(name, fmt, pages, data))
         result.outputs.sort(key=lambda o: (_ORDER.get(o.size, 1), o.path))
         if job.html:
             from .site import render_page, site_path
@@ -176,13 +186,20 @@ def render_job(job: Job) -> Rendered:
                 links = [(o.path, o.size) for o in result.outputs if o.size != "html"]
                 data = render_page(leaflet, job.settings, path, links).encode("utf-8")
                 files[path] = data
-                result.outputs.append(_output(path, "html", 1, data, job))
-        result.status, result.reason = ("failed", "; ".join(problems)) if problems else ("rendered", None)
+                result.outputs.append(_output(path, "html", 1, data))
+        result.status, result.built = "rendered", list(job.products)
+        if problems:
+            result.status, result.reason = "failed", "; ".join(problems)
         return Rendered(result, files)
     except NotALeafletError as exc:
         result.status, result.reason = "refused", exc.message
     except (ContentError, LeafletError) as exc:
         result.status, result.reason = "failed", getattr(exc, "message", None) or str(exc)
+        result.retry = isinstance(exc, DeadlineError)
     except Exception as exc:  # one bad page never stops the others
         result.status, result.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        result.retry = True
+    # A page that does not parse fails whatever is asked of it ("*"); a render failure, only for
+    # the products asked this time.
+    result.outputs, result.built = [], ["*"] if leaflet is None else list(job.products)
     return Rendered(result)

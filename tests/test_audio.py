@@ -246,9 +246,11 @@ def test_build_formats_incremental_per_format(tmp_path):
         html=True,
     )
     assert report.count("unchanged") == 1
-    # Dropping audio removes its file.
+    # A build that does not ask for audio leaves the audio alone, as it does the site pages.
     build_library(tmp_path / "content", out, s, jobs=1, formats=("pdf", "brf"))
-    assert not (out / "h" / "hollowol.mp3").exists() and pdf.stat().st_mtime_ns == first
+    assert (out / "h" / "hollowol.mp3").stat().st_mtime_ns != mp3 and pdf.stat().st_mtime_ns == first
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "audio" in {o["size"] for o in manifest["pages"][0]["outputs"]}
 
 
 def test_build_without_espeak_stops_naming_the_package(tmp_path, monkeypatch):
