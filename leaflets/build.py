@@ -128,7 +128,9 @@ def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
 
 def output_name(source: str, size: str) -> str:
     """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
-    stem = source[: -len(".md")] if source.endswith(".md") else source
+    from .reader import PAGE_SUFFIXES
+
+    stem = next((source[: -len(x)] for x in PAGE_SUFFIXES if source.lower().endswith(x)), source)
     return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
 
 
@@ -153,7 +155,7 @@ def render_job(job: Job) -> Rendered:
     result = PageResult(source=job.source, slug=Path(job.source).stem, key=job.key)
     try:
         leaflet = parse_page(
-            job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
+            job.data, job.path, content_root=job.settings.content_dir, **job.settings.read_options
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
         result.generic_name = leaflet.generic_name
@@ -224,9 +226,17 @@ def plan(
     env = environment_hash(settings, sizes if pdf else ()) + f":pdf={pdf}:html={html}"
     previous = {} if force else read_manifest(out_dir)
     unchanged, jobs = [], []
-    pages = sorted(p for p in content_dir.rglob("*.md") if p.is_file() and p.name.lower() != "readme.md")
+    from .reader import is_page, slug_collisions
+
+    pages = sorted(p for p in content_dir.rglob("*") if is_page(p))
+    clashes = slug_collisions(pages)
     for path in pages:
         source = path.relative_to(content_dir).as_posix()
+        if path in clashes:
+            other = clashes[path].relative_to(content_dir).as_posix()
+            reason = f"slug {path.stem!r} is also {other}: both would print to the same files"
+            unchanged.append(PageResult(source, path.stem, status="failed", reason=reason))
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:

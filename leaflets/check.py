@@ -17,7 +17,7 @@ from .errors import ContentError, NotALeafletError
 from .i18n import missing
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
-from .reader import read_page
+from .reader import is_page, read_page, slug_collisions
 from .render import leaflet_url
 from .settings import Settings
 
@@ -47,12 +47,13 @@ class FileReport:
 
 
 def find_pages(paths: Iterable[str | Path]) -> list[Path]:
-    """Every ``.md`` file under the given files and folders, in a stable order."""
+    """Every page (``.md``, ePI ``.json``, SPL ``.xml``) under the given files and folders, in a
+    stable order."""
     pages: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            pages.extend(p for p in sorted(path.rglob("*.md")) if p.name.lower() != "readme.md")
+            pages.extend(p for p in sorted(path.rglob("*")) if is_page(p))
         else:
             pages.append(path)
     return pages
@@ -152,10 +153,20 @@ def check_pages(
     paths: Iterable[str | Path], settings: Settings, max_grade: float | None = None
 ) -> list[FileReport]:
     reports = []
-    for page in find_pages(paths):
+    pages = find_pages(paths)
+    clashes = slug_collisions(pages)
+    for page in pages:
         report = FileReport(str(page))
+        if page in clashes:
+            report.problems.append(
+                Problem(
+                    "error",
+                    "slug-collision",
+                    f"slug {page.stem!r} is also {clashes[page]}: both would print to the same files",
+                )
+            )
         try:
-            leaflet = read_page(page, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+            leaflet = read_page(page, content_root=settings.content_dir, **settings.read_options)
         except NotALeafletError as exc:
             report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
         except ContentError as exc:

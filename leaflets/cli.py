@@ -82,10 +82,10 @@ def cli() -> None:
 
 def find_page(page: str, settings: Settings) -> Path:
     """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
-    from .reader import decode, split_front_matter
+    from .reader import PAGE_SUFFIXES, decode, is_page, split_front_matter
 
     path = Path(page)
-    if path.suffix.lower() == ".md" or path.exists():
+    if path.suffix.lower() in PAGE_SUFFIXES or path.exists():
         if not path.exists():
             raise ContentError(path, "no such file")
         return path
@@ -93,11 +93,11 @@ def find_page(page: str, settings: Settings) -> Path:
     if not root.is_dir():
         raise click.UsageError(f"{page!r} is not a file, and there is no content folder {root}/")
     wanted = page.casefold()
-    pages = sorted(root.rglob("*.md"))
+    pages = sorted(p for p in root.rglob("*") if is_page(p))
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
-    for candidate in pages:
+    for candidate in (p for p in pages if p.suffix.lower() == ".md"):
         try:
             text, _ = decode(candidate.read_bytes(), str(candidate), settings.max_bytes)
             meta, _, _ = split_front_matter(text, str(candidate))
@@ -135,7 +135,7 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
 
     settings = _settings(config, size=size, paper=paper, base_url=base_url)
     path = find_page(page, settings)
-    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+    leaflet = read_page(path, content_root=settings.content_dir, **settings.read_options)
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
     if not settings.base_url and not leaflet.permalink:

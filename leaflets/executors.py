@@ -12,6 +12,7 @@ import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from .settings import Settings
@@ -134,7 +135,7 @@ def _dead(job: Any) -> Any:
     LOGGER.error("a worker died while rendering %s", getattr(job, "source", job))
     result = PageResult(
         source=job.source,
-        slug=job.source.rsplit("/", 1)[-1].removesuffix(".md"),
+        slug=PurePosixPath(job.source).stem,
         status="failed",
         reason="the worker process died while rendering this page",
         key=job.key,

@@ -88,6 +88,49 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
     return best[2]
 
 
+# The headings of official patient leaflets (FDA Medication Guides and patient inserts, 21 CFR
+# 208.20; the EU QRD package-leaflet headings), for sections whose code says nothing
+# ("SPL UNCLASSIFIED SECTION"). Anchored at the start: "See the 'What are the possible side
+# effects?' section" is a sentence, not a heading.
+_OFFICIAL_HEADINGS: tuple[tuple[Kind, str], ...] = (
+    (
+        Kind.SIDE_EFFECTS,
+        r"what\s+is\s+the\s+most\s+important\s+information|what\s+are\s+the\s+possible\s+side\s+effects"
+        r"|possible\s+side\s+effects",
+    ),
+    (Kind.USAGE, r"what\s+is\s+[^?]{1,60}\?$|what\s+.{1,80}\s+is\s+and\s+what\s+it\s+is\s+used\s+for"),
+    (
+        Kind.PRECAUTIONS,
+        r"who\s+should\s+not|what\s+should\s+i\s+(?:tell|avoid)|before\s+(?:you\s+)?(?:tak|us|start|receiv)\w*"
+        r"|what\s+you\s+need\s+to\s+know\s+before",
+    ),
+    (Kind.STORAGE, r"how\s+(?:should\s+i\s+|to\s+)store"),
+    (
+        Kind.DOSAGE,
+        r"how\s+(?:should\s+i|do\s+i|to)\s+(?:take|use|inject|give|apply)|instructions\s+for\s+use",
+    ),
+    (
+        Kind.OTHER,
+        r"general\s+information\s+about|what\s+are\s+the\s+ingredients|contents\s+of\s+the\s+pack"
+        r"|manufacture[rd]|marketing\s+authori[sz]ation\s+holder",
+    ),
+)
+_OFFICIAL_RE = [(kind, re.compile(rf"^(?:{pat})", re.I)) for kind, pat in _OFFICIAL_HEADINGS]
+_NUMBERED = re.compile(r"^\s*(?:[A-Z]\.|\d+(?:\.\d+)*\.?)\s+")
+
+
+def classify_heading(title: str, *, official_only: bool = False) -> Kind | None:
+    """The section an official leaflet's heading names (its numbering aside), or None.
+    ``Kind.OTHER`` means a known heading with no section of its own ("What are the ingredients").
+    ``official_only`` leaves out the page-label keywords (for bold lines inside a text, where
+    "Especially tell your doctor if you use:" must not open a section)."""
+    text = _NUMBERED.sub("", " ".join(title.split()))
+    for kind, pattern in _OFFICIAL_RE:
+        if pattern.search(text):
+            return kind
+    return None if official_only else classify(text)
+
+
 def is_qa_label(label: str) -> bool:
     return bool(_QA_LABEL.match(clean_label(label)))
 
@@ -108,7 +151,7 @@ _NEGATED = re.compile(
 )
 _SERIOUS = re.compile(
     r"\b(?:serious(?:ly)?|severe(?:ly)?|life[\s-]*threatening|emergency|emergencies"
-    r"|immediately|immediate\s+medical|urgent(?:ly)?|right\s+away"
+    r"|immediately|immediate\s+medical|urgent(?:ly)?|right\s+away|straight\s+away"
     r"|graves?|sévères?|sérieux|sérieuses?|urgences?|immédiatement"
     r"|severos?|severas?|urgencias?|inmediatamente|de\s+inmediato)\b",
     re.I,

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from .errors import LeafletError
 from .model import Leaflet
-from .reader import read_page
+from .reader import is_page, read_page
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Library:
 
     def _load(self, slug: str, path: Path, stamp: tuple[int, int]) -> Entry:
         try:
-            leaflet = read_page(path, content_root=self.root, max_bytes=self.settings.max_bytes)
+            leaflet = read_page(path, content_root=self.root, **self.settings.read_options)
             return Entry(slug, path, stamp, leaflet)
         except LeafletError as exc:
             return Entry(slug, path, stamp, None, str(exc))
@@ -81,8 +81,8 @@ class Library:
         """Find pages (new, changed, removed). Slugs are file names; a second file with the same
         name is left out, with a warning, rather than shadowing the first."""
         found: dict[str, Path] = {}
-        for path in sorted(self.root.rglob("*.md")):
-            if path.name.lower() == "readme.md":
+        for path in sorted(self.root.rglob("*")):
+            if not is_page(path):
                 continue
             if path.stem in found:
                 LOGGER.warning("%s: slug %r is already %s; not served", path, path.stem, found[path.stem])

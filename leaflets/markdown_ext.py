@@ -293,6 +293,7 @@ class StructureTreeprocessor(Treeprocessor):
     # -- side effects --------------------------------------------------------------------
     def _side_effects(self, root: etree.Element, result: _Result) -> None:
         groups = _Groups(result)
+        urgent = getattr(self.md, "leaflet_urgent", False)
         children = list(root)
         for i, el in enumerate(children):
             nxt = children[i + 1] if i + 1 < len(children) else None
@@ -314,6 +315,14 @@ class StructureTreeprocessor(Treeprocessor):
             elif el.tag == "p" and _opens_serious(text(el)):
                 # Prose whose first sentence says serious side effects: a serious group of prose.
                 groups.open(None, Severity.SERIOUS, heading=False)
+                groups.add("prose", outer(el))
+            elif urgent and el.tag == "p" and groups.label is None:
+                # Official leaflets (EU QRD section 4) state the serious effects in the text:
+                # "Stop taking it and tell your doctor immediately if …". Such a paragraph, and
+                # what follows it up to the next one that says nothing urgent, is the callout.
+                severity = _severity(text(el))
+                if severity is not groups.severity:
+                    groups.open(None, severity, heading=False)
                 groups.add("prose", outer(el))
             else:
                 groups.add("prose", outer(el))
@@ -409,25 +418,44 @@ class SectionConverter:
             # instance half-reset; never reuse it for the next page.
             self.md = markdown.Markdown(extensions=["tables", "sane_lists", LeafletExtension()])
             raise
-        result: _Result = md.leaflet_result
-        groups = tuple(
-            SideEffectGroup(
-                label=self._finish(label) if label is not None else None,
-                severity=severity,
-                label_is_heading=heading,
-                blocks=tuple(
-                    (SideEffect if what == "item" else Prose)(self._finish(frag), severity)
-                    for what, frag in blocks
-                ),
-            )
-            for label, severity, heading, blocks in result.groups
-        )
-        faqs = tuple(
-            Faq(
-                question=_strip_prefix(_QPREFIX, self._finish(q)),
-                answer=_strip_prefix(_APREFIX, self._finish(a)),
-            )
-            for q, a in result.faqs
-        )
+        body = _body(md.leaflet_result, html, self._finish)
         md.reset()
-        return SectionBody(html=sanitize.clean(html).strip(), groups=groups, faqs=faqs)
+        return body
+
+
+def _body(result: _Result, leftover: str, finish) -> SectionBody:
+    """Model blocks from what the tree processor found; ``finish`` sanitises each fragment."""
+    groups = tuple(
+        SideEffectGroup(
+            label=finish(label) if label is not None else None,
+            severity=severity,
+            label_is_heading=heading,
+            blocks=tuple(
+                (SideEffect if what == "item" else Prose)(finish(frag), severity) for what, frag in blocks
+            ),
+        )
+        for label, severity, heading, blocks in result.groups
+    )
+    faqs = tuple(
+        Faq(question=_strip_prefix(_QPREFIX, finish(q)), answer=_strip_prefix(_APREFIX, finish(a)))
+        for q, a in result.faqs
+    )
+    return SectionBody(html=sanitize.clean(leftover).strip(), groups=groups, faqs=faqs)
+
+
+class _TreeSource:
+    """What StructureTreeprocessor reads from its Markdown instance, for a tree made elsewhere."""
+
+    def __init__(self, kind: Kind, urgent: bool):
+        self.leaflet_kind = kind
+        self.leaflet_urgent = urgent
+        self.leaflet_result = _Result()
+
+
+def convert_tree(kind: Kind, root: etree.Element, *, urgent: bool = False) -> SectionBody:
+    """The same groups, FAQ pairs and tidying for a ``<div>`` tree that did not come from
+    Markdown (ePI XHTML, SPL text). ``urgent`` adds the official leaflets' rule for side effects:
+    a paragraph with urgent words opens a serious group."""
+    source = _TreeSource(kind, urgent)
+    StructureTreeprocessor(source).run(root)  # type: ignore[arg-type]
+    return _body(source.leaflet_result, inner(root), lambda fragment: sanitize.clean(fragment).strip())

@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .errors import ConfigError
+from .errors import ConfigError, ContentError
 from .i18n import texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
@@ -27,6 +27,8 @@ from .settings import DEFAULT_DISCLAIMER, Settings
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
+    # An official label's boxed warning prints before anything else, as the label prints it.
+    Kind.BOXED_WARNING: -1,
     Kind.GENERIC_NAME: 0,
     Kind.INTRO: 0,
     Kind.USAGE: 1,
@@ -94,6 +96,17 @@ class View:
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
     """The online version's address, or None when no site is configured."""
+    if leaflet.source_format != "markdown" and leaflet.permalink:
+        # An official source's own online version: only on a host the settings name.
+        host = (urlsplit(leaflet.permalink).hostname or "").lower()
+        site = (urlsplit(settings.base_url).hostname or "").lower() if settings.base_url else None
+        if host not in settings.official_hosts and host != site:
+            raise ContentError(
+                leaflet.source,
+                f"the online version {leaflet.permalink} is not on the configured site or a host "
+                "listed in [site] official_hosts",
+            )
+        return leaflet.permalink
     if leaflet.permalink and leaflet.permalink.startswith(("https://", "http://")):
         return leaflet.permalink
     if not settings.base_url:
@@ -214,6 +227,10 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
         return [(0, Block("glance", section.label, Markup(inline)))]
     if kind is Kind.INTRO:
         return [(0, Block("intro", "", html))]
+    if kind is Kind.BOXED_WARNING:
+        # One callout, headed by the warning's own title, holding every group in order.
+        groups = tuple(_group_view(g) for g in section.groups)
+        return [(_RANK[kind], Block("boxed", section.label, html, groups=groups))]
     if kind is Kind.SIDE_EFFECTS:
         serious = [g for g in section.groups if g.severity is Severity.SERIOUS]
         common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON)
@@ -279,7 +296,7 @@ def make_view(
         url=url,
         qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
-        source_name=(leaflet.relpath or leaflet.slug) + ".md",
+        source_name=(leaflet.relpath or leaflet.slug) + (Path(leaflet.source).suffix or ".md"),
         size=settings.size,
         created=_created(leaflet),
         inline_css=css,

@@ -39,6 +39,13 @@ class Settings:
     content_dir: Path = Path("content")
     #: Pages over this many bytes are refused before parsing.
     max_bytes: int = 1_000_000
+    #: The same for official sources (FHIR ePI JSON, FDA SPL XML): real SPL files are large.
+    max_bytes_xml: int = 20_000_000
+    #: The language of a page (or ePI Composition) that does not say its own.
+    lang: str = "en"
+    #: Hosts of official online versions a QR code may link to besides base_url's
+    #: (an ePI Composition's ``url``, a page's absolute permalink).
+    official_hosts: tuple[str, ...] = ()
     #: Seconds one leaflet may take to lay out before it is stopped (a page built to be slow).
     render_timeout: float = 120.0
     pharmacy: Pharmacy = field(default_factory=Pharmacy)
@@ -56,6 +63,11 @@ class Settings:
         new.validate()
         return new
 
+    @property
+    def read_options(self) -> dict[str, Any]:
+        """The reader's keyword arguments these settings give (size limits, default language)."""
+        return {"max_bytes": self.max_bytes, "max_bytes_xml": self.max_bytes_xml, "default_lang": self.lang}
+
     def validate(self) -> None:
         where = f"{self.source}: " if self.source else ""
         if self.paper not in PAPERS:
@@ -66,8 +78,11 @@ class Settings:
             raise ConfigError(f"{where}base_url must start with https:// or http://")
         if "{slug}" not in self.path_pattern and "{path}" not in self.path_pattern:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
-        if self.max_bytes <= 0:
-            raise ConfigError(f"{where}max_bytes must be positive")
+        if self.max_bytes <= 0 or self.max_bytes_xml <= 0:
+            raise ConfigError(f"{where}max_bytes and max_bytes_xml must be positive")
+        for host in self.official_hosts:
+            if not isinstance(host, str) or not host or "/" in host or ":" in host:
+                raise ConfigError(f"{where}[site] official_hosts must list host names, not {host!r}")
         if self.render_timeout <= 0:
             raise ConfigError(f"{where}[print] timeout must be positive")
         if not 0 < self.serve_port < 65536:
@@ -78,7 +93,11 @@ class Settings:
 
 # [table] -> {key: (field name, type)}; anything else in the file is an error.
 _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
-    "site": {"base_url": ("base_url", str), "path_pattern": ("path_pattern", str)},
+    "site": {
+        "base_url": ("base_url", str),
+        "path_pattern": ("path_pattern", str),
+        "official_hosts": ("official_hosts", list),
+    },
     "print": {
         "paper": ("paper", str),
         "size": ("size", str),
@@ -86,7 +105,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "logo": ("logo", str),
         "timeout": ("render_timeout", (int, float)),
     },
-    "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
+    "content": {
+        "dir": ("content_dir", str),
+        "max_bytes": ("max_bytes", int),
+        "max_bytes_xml": ("max_bytes_xml", int),
+        "lang": ("lang", str),
+    },
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
     "serve": {"host": ("serve_host", str), "port": ("serve_port", int), "token": ("serve_token", str)},
 }
@@ -128,6 +152,10 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         base = path.parent
         if "logo" in values:
             values["logo"] = (base / values["logo"]).resolve()
+        if "official_hosts" in values:
+            values["official_hosts"] = tuple(
+                str(h).lower() if isinstance(h, str) else h for h in values["official_hosts"]
+            )
         if "content_dir" in values:
             values["content_dir"] = base / values["content_dir"]
         values["source"] = path
