@@ -157,14 +157,6 @@ def check_pages(
     clashes = slug_collisions(pages)
     for page in pages:
         report = FileReport(str(page))
-        if page in clashes:
-            report.problems.append(
-                Problem(
-                    "error",
-                    "slug-collision",
-                    f"slug {page.stem!r} is also {clashes[page]}: both would print to the same files",
-                )
-            )
         try:
             leaflet = read_page(page, content_root=settings.content_dir, **settings.read_options)
         except NotALeafletError as exc:
@@ -175,6 +167,15 @@ def check_pages(
         else:
             report.problems, report.readability = lint(leaflet, max_grade)
             report.url = leaflet_url(leaflet, settings) or _path_only(leaflet, settings)
+        if page in clashes:
+            report.problems.insert(
+                0,
+                Problem(
+                    "error",
+                    "slug-collision",
+                    f"slug {page.stem!r} is also {clashes[page]}: both would print to the same files",
+                ),
+            )
         reports.append(report)
     _duplicate_urls(reports)
     return reports

@@ -159,6 +159,56 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
 
 
 @cli.command()
+@click.argument("pages", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["epi"]),
+    default="epi",
+    show_default=True,
+    help="epi: a FHIR ePI Type-1 document Bundle (R5 JSON).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Output folder; pages in the content folder keep their sub-folder (b/baclofen.json).",
+)
+@config_option
+def export(pages, fmt, out_dir, config) -> None:
+    """Write each markdown PAGE (a path, or a slug or title) out as FHIR ePI.
+
+    \b
+    One bundle per page, validated with fhir.resources (R5, strict) before it is written.
+    A page that cannot be read is reported and the others are still written (exit status 1).
+    """
+    from .epi_export import export_epi
+    from .files import write_atomic
+    from .reader import read_page
+
+    settings = _settings(config)
+    failed = False
+    for page in pages:
+        try:
+            path = find_page(page, settings)
+            leaflet = read_page(path, content_root=settings.content_dir, **settings.read_options)
+            data = export_epi(leaflet)
+        except (LeafletError, click.UsageError) as exc:
+            click.echo(
+                f"error: {exc.format_message() if isinstance(exc, click.UsageError) else exc}", err=True
+            )
+            failed = True
+            continue
+        target = Path(out_dir) / f"{leaflet.relpath or leaflet.slug}.json"
+        write_atomic(data, target)
+        click.echo(f"wrote {target}")
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit status 1).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -158,6 +158,21 @@ _SERIOUS = re.compile(
 )
 
 
+# Words that tell the patient to act now ("stop taking it and tell your doctor immediately"):
+# official leaflets state their serious effects this way, in the text itself.
+_URGENT = re.compile(
+    r"\b(?:immediately|immediate\s+medical|urgent(?:ly)?|right\s+away|straight\s+away|at\s+once"
+    r"|without\s+delay|emergency|emergencies|immédiatement|d[’']urgence|sans\s+délai|urgences?"
+    r"|inmediatamente|de\s+inmediato|urgencias?|sin\s+demora)\b",
+    re.I,
+)
+
+
+def marks_urgent(line: str) -> bool:
+    """Whether the text tells the patient to stop or get help now (the page's own words)."""
+    return bool(_URGENT.search(line))
+
+
 def marks_serious(line: str) -> bool:
     """Whether the line that introduces a side-effect group says the group is serious.
 

@@ -17,7 +17,7 @@ from markdown.serializers import to_html_string
 from markdown.treeprocessors import Treeprocessor
 
 from . import sanitize
-from .labels import last_sentence, marks_serious
+from .labels import last_sentence, marks_serious, marks_urgent
 from .model import Faq, Kind, Prose, Severity, SideEffect, SideEffectGroup
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -320,7 +320,7 @@ class StructureTreeprocessor(Treeprocessor):
                 # Official leaflets (EU QRD section 4) state the serious effects in the text:
                 # "Stop taking it and tell your doctor immediately if …". Such a paragraph, and
                 # what follows it up to the next one that says nothing urgent, is the callout.
-                severity = _severity(text(el))
+                severity = Severity.SERIOUS if marks_urgent(text(el)) else Severity.COMMON
                 if severity is not groups.severity:
                     groups.open(None, severity, heading=False)
                 groups.add("prose", outer(el))

@@ -289,3 +289,175 @@ def test_broken_json_gives_file_and_line(tmp_path):
     bad.write_text('{"resourceType": "Bundle",\n "type": document}\n')
     with pytest.raises(ContentError, match=r"bad.json:2: not valid JSON"):
         read(bad)
+
+
+# -- writing ePI: the round trip -----------------------------------------------------------------
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT_PAGES = sorted(CONTENT.rglob("*.md"))
+CONFIG = CONTENT.parent / "leaflets.toml"
+
+
+def _shape(leaflet) -> list[tuple]:
+    """Sections (kind, label), their groups (severity, label, heading?) with each block's severity
+    and words, and FAQ pairs: what the print is made of."""
+    from leaflets.sanitize import text_of
+
+    def words(html: str) -> str:
+        return " ".join(text_of(html).split())
+
+    return sorted(
+        (
+            (
+                s.kind.value,
+                s.label,
+                tuple(
+                    (
+                        g.severity.value,
+                        words(g.label or ""),
+                        g.label_is_heading,
+                        tuple((type(b).__name__, b.severity.value, words(b.html)) for b in g.blocks),
+                    )
+                    for g in s.groups
+                ),
+                tuple((words(f.question), words(f.answer)) for f in s.faqs),
+                words(s.html),
+            )
+            for s in leaflet.all_sections()
+        ),
+        key=repr,
+    )
+
+
+def _printed_words(leaflet) -> str:
+    from leaflets.sanitize import text_of
+
+    main = render_html(leaflet, SETTINGS).split("<main>")[1].split("</main>")[0]
+    return " ".join(text_of(main).split())
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES, ids=lambda p: p.stem)
+def test_round_trip_prints_the_same_words_sections_and_severities(page):
+    from fhir.resources.bundle import Bundle
+
+    from leaflets.epi_export import export_epi
+
+    original = read_page(page, content_root=CONTENT, **SETTINGS.read_options)
+    data = export_epi(original)
+    bundle = json.loads(data)
+    Bundle.model_validate(bundle)  # strict R5, on its own
+    assert bundle["type"] == "document" and bundle["identifier"]["value"].startswith("urn:uuid:")
+    entries = bundle["entry"]
+    assert len(entries) == 1 and entries[0]["resource"]["resourceType"] == "Composition"
+    composition = entries[0]["resource"]
+    assert composition["type"]["coding"][0]["code"] == "100000155538"  # Package Leaflet
+    assert composition["language"] == original.lang and composition["status"] == "preliminary"
+    assert "RegulatedAuthorization" not in data.decode() and "spor.ema.europa.eu/v1/lists/2000" not in str(
+        composition["subject"]
+    )
+    numbers = [
+        qrd[2]
+        for s in composition["section"]
+        for c in s.get("code", {}).get("coding", [])
+        if (qrd := __import__("leaflets.codes").codes.QRD.get(c["code"]))
+    ]
+    assert numbers == sorted(numbers) and 4 in numbers  # QRD order, side effects coded
+    titles = [s.get("title") for s in composition["section"]]
+    assert titles[-2:] == ["Disclaimer", "Note"]
+    again = parse_page(data, str(page.with_suffix(".json")), content_root=CONTENT, **SETTINGS.read_options)
+    assert again.title == original.title and again.lang == original.lang
+    assert _shape(again) == _shape(original)
+    assert _printed_words(again) == _printed_words(original)
+
+
+def test_serious_groups_are_titled_sub_sections_of_section_four():
+    from leaflets.epi_export import to_bundle
+
+    leaflet = read_page(CONTENT / "p" / "paracetamol.md", content_root=CONTENT)
+    composition = to_bundle(leaflet)["entry"][0]["resource"]
+    side = next(s for s in composition["section"] if s.get("title") == "Side Effects")
+    assert side["code"]["coding"][0]["code"] == "200000029910"
+    titles = [s.get("title") for s in side["section"]]
+    assert "Less common but more serious side effects include:" in titles
+
+
+def test_export_cli_writes_one_bundle_per_page_and_reports_bad_ones(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["export", "baclofen", "no-such-page", str(IBRANCE), "-o", str(tmp_path), "--config", str(CONFIG)],
+    )
+    assert result.exit_code == 1
+    assert (tmp_path / "b" / "baclofen.json").is_file()  # the content folder's layout
+    assert "no page named 'no-such-page'" in result.output
+    assert "only markdown pages are exported as ePI" in result.output
+    assert "Traceback" not in result.output
+    assert read(tmp_path / "b" / "baclofen.json").title == "Baclofen"
+
+
+# -- folders that mix markdown, ePI and SPL ------------------------------------------------------
+
+
+@pytest.fixture()
+def mixed(tmp_path):
+    import shutil
+
+    root = tmp_path / "content"
+    (root / "b").mkdir(parents=True)
+    shutil.copy(CONTENT / "b" / "baclofen.md", root / "b" / "baclofen.md")
+    shutil.copy(MORPHINE, root / "b" / "morphine.json")
+    shutil.copy(OFFICIAL / "cough.xml", root / "b" / "cough.xml")
+    return root
+
+
+@pytest.mark.slow
+def test_build_and_site_work_on_a_mixed_folder_incrementally(mixed, tmp_path):
+    from leaflets.build import build_library
+
+    out = tmp_path / "dist"
+    report = build_library(mixed, out, SETTINGS, jobs=1, html=True)
+    assert {p.source: p.status for p in report.pages} == {
+        "b/baclofen.md": "rendered",
+        "b/cough.xml": "rendered",
+        "b/morphine.json": "rendered",
+    }
+    for name in ("b/morphine.pdf", "b/cough.pdf", "composition/m/morphine.html", "composition/c/cough.html"):
+        assert (out / name).is_file(), name
+    assert "Morphine Unimedic" in (out / "index.html").read_text()
+    again = build_library(mixed, out, SETTINGS, jobs=1, html=True)
+    assert {p.status for p in again.pages} == {"unchanged"}
+    (mixed / "b" / "morphine.json").write_text(
+        MORPHINE.read_text().replace("Keep out of reach", "Keep away from")
+    )
+    third = build_library(mixed, out, SETTINGS, jobs=1, html=True)
+    assert {p.source: p.status for p in third.pages}["b/morphine.json"] == "rendered"
+    assert {p.source: p.status for p in third.pages}["b/cough.xml"] == "unchanged"
+
+
+def test_a_slug_shared_with_a_markdown_page_is_an_error(mixed, tmp_path):
+    import shutil
+
+    from leaflets.build import build_library
+
+    shutil.copy(PARACETAMOL, mixed / "b" / "baclofen.json")
+    result = CliRunner().invoke(cli, ["check", str(mixed)])
+    assert result.exit_code == 1
+    assert "baclofen.json: error: slug 'baclofen' is also" in result.output
+    assert "baclofen.md: error: slug 'baclofen' is also" in result.output
+    report = build_library(mixed, tmp_path / "dist", SETTINGS, jobs=1, pdf=False, html=False)
+    failed = {p.source: p.reason for p in report.pages if p.status == "failed"}
+    assert set(failed) == {"b/baclofen.md", "b/baclofen.json"}
+
+
+def test_the_counter_serves_official_leaflets(mixed):
+    from starlette.testclient import TestClient
+
+    from leaflets.web import create_app
+
+    with TestClient(create_app(mixed, SETTINGS, workers=0)) as client:
+        hits = client.get("/api/search", params={"q": "morphine"}).json()
+        assert [h["slug"] for h in hits] == ["morphine"]
+        page = client.get("/leaflets/cough")
+        assert page.status_code == 200 and "Drug Facts" not in page.text  # prints what it says
+        assert "Stop use and ask a doctor if" in page.text
+        pdf = client.get("/leaflets/morphine.pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
