@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .discover import OFFICIAL_SUFFIXES
 from .epi import looks_like_epi, parse_epi
 from .errors import ContentError, NotALeafletError
 from .markdown_ext import SectionConverter
@@ -126,28 +127,7 @@ def _scalar(value: Any, path: str, key: str) -> str | None:
     raise ContentError(path, f"front matter {key!r} must be text, not a {type(value).__name__}")
 
 
-#: Suffixes of official sources (FHIR ePI JSON, FDA SPL XML): their slug is the file name too.
-OFFICIAL_SUFFIXES = (".json", ".xml")
-PAGE_SUFFIXES = (".md", *OFFICIAL_SUFFIXES)
 MAX_BYTES_XML = 20_000_000
-
-
-def is_page(path: Path) -> bool:
-    """A file a content folder holds as a page: markdown, ePI JSON or SPL XML (not a README)."""
-    return path.suffix.lower() in PAGE_SUFFIXES and path.stem.lower() != "readme" and path.is_file()
-
-
-def slug_collisions(paths: list[Path]) -> dict[Path, Path]:
-    """Pages that share a slug with another page in the same folder (``x.md`` and ``x.json``
-    would print to the same outputs): each maps to the first other file with its slug."""
-    by_slug: dict[tuple[Path, str], list[Path]] = {}
-    for path in paths:
-        by_slug.setdefault((path.parent, path.stem), []).append(path)
-    clashes: dict[Path, Path] = {}
-    for same in by_slug.values():
-        for path in same if len(same) > 1 else []:
-            clashes[path] = next(p for p in same if p != path)
-    return clashes
 
 
 def parse_page(
