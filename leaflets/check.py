@@ -51,12 +51,16 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
     """Problems the parser cannot see alone: missing or empty sections, unknown ones, grade."""
     problems = list(leaflet.problems)
     kinds = {s.kind for s in leaflet.all_sections()}
-    for kind, name in ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ")):
+    # Official leaflets (ePI, SPL) have no FAQs, disclaimer or "may not be accurate" note of their own.
+    page = leaflet.source_format == "markdown"
+    expected = ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ"))
+    for kind, name in expected if page else expected[:2]:
         if kind not in kinds:
             problems.append(Problem("warning", "missing-section", f"no {name} section"))
     if Kind.DISCLAIMER not in kinds:
-        problems.append(Problem("warning", "no-disclaimer", "no disclaimer (the default is printed)"))
-    if Kind.NOTE not in kinds:
+        level = "warning" if page else "info"
+        problems.append(Problem(level, "no-disclaimer", "no disclaimer (the default is printed)"))
+    if Kind.NOTE not in kinds and page:
         problems.append(Problem("warning", "no-note", "no note"))
     if leaflet.h1 is not None:
         problems.append(
@@ -68,7 +72,8 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
             )
         )
     for section in leaflet.all_sections():
-        if section.kind is Kind.OTHER and not section.children:  # an ingredient block is known
+        # An ingredient block is known, and so is an official section mapped by its code or title.
+        if section.kind is Kind.OTHER and not section.children and section.code is None:
             problems.append(
                 Problem(
                     "warning",

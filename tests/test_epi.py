@@ -461,3 +461,11 @@ def test_the_counter_serves_official_leaflets(mixed):
         assert "Stop use and ask a doctor if" in page.text
         pdf = client.get("/leaflets/morphine.pdf")
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_check_warns_only_about_sections_nothing_maps():
+    out = CliRunner().invoke(cli, ["check", str(OFFICIAL)]).output
+    unknown = [line for line in out.splitlines() if "unknown section" in line]
+    assert unknown and all("cough.xml" in line for line in unknown)  # "Other informaton", …
+    assert "Contents of the pack" not in "".join(unknown) and "Manufacturer" not in "".join(unknown)
+    assert "no FAQ section" not in out and "no note" not in out  # markdown-page conventions
