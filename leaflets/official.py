@@ -242,8 +242,7 @@ def _heading(level: int, title: str) -> etree.Element:
 
 @dataclass
 class Mapper:
-    """Turns nodes into Sections, collecting problems. ``urgent`` applies the official leaflets'
-    rule for side effects (a paragraph with urgent words is serious)."""
+    """Turns nodes into Sections, collecting problems."""
 
     path: str
     problems: list[Problem] = field(default_factory=list)
@@ -314,7 +313,7 @@ class Mapper:
 
     def _side_effects(self, kind: Kind, node: Node, how: str | None) -> Section:
         """Each sub-section is a group of its own (its title is the group's label)."""
-        parts: list[SectionBody] = [convert_tree(Kind.SIDE_EFFECTS, self.tree(node, 2), urgent=True)]
+        parts: list[SectionBody] = [convert_tree(Kind.SIDE_EFFECTS, self.tree(node, 2), node.title or "")]
         for child in node.children:
             div = self.flat(child, 3)
             if child.title:
@@ -323,7 +322,7 @@ class Mapper:
                     p = etree.Element("p")
                     p.text, div.text = div.text, None
                     div.insert(1, p)
-            parts.append(convert_tree(Kind.SIDE_EFFECTS, div, urgent=True))
+            parts.append(convert_tree(Kind.SIDE_EFFECTS, div, node.title or ""))
         groups = tuple(g for part in parts for g in part.groups)
         html = "".join(part.html for part in parts)
         if kind is Kind.BOXED_WARNING:
