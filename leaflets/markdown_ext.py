@@ -229,6 +229,13 @@ def _strip_prefix(pattern: re.Pattern[str], html: str) -> str:
     return opening + pattern.sub("", html[len(opening) :], count=1)
 
 
+def _without_prefix(pattern: re.Pattern[str], html: str) -> str:
+    """The fragment without its "Q:"/"A:" label; cleaned again only when the label took an
+    opening tag with it ("<strong>Q1: …?</strong>")."""
+    stripped = _strip_prefix(pattern, html)
+    return sanitize.clean(stripped) if stripped != html else stripped
+
+
 class SectionConverter:
     """One Markdown instance, reused for every section of every page in a process."""
 
@@ -274,7 +281,7 @@ def _body(result: _Result, leftover: str, finish) -> SectionBody:
         for label, severity, heading, blocks in result.groups
     )
     faqs = tuple(
-        Faq(question=_strip_prefix(_QPREFIX, finish(q)), answer=_strip_prefix(_APREFIX, finish(a)))
+        Faq(question=_without_prefix(_QPREFIX, finish(q)), answer=_without_prefix(_APREFIX, finish(a)))
         for q, a in result.faqs
     )
     return SectionBody(html=sanitize.clean(leftover).strip(), groups=groups, faqs=faqs)
