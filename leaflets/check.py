@@ -125,7 +125,7 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
             )
         )
     readability = leaflet_readability(leaflet)
-    grade = readability.fk_grade
+    grade = readability.grade
     problems.append(
         Problem(
             "info",
@@ -192,7 +192,7 @@ def _duplicate_urls(reports: list[FileReport]) -> None:
 
 def grade_summary(reports: list[FileReport]) -> str | None:
     """Distribution of Flesch–Kincaid grades over the pages read."""
-    grades = [r.readability.fk_grade for r in reports if r.readability and r.readability.words]
+    grades = [r.readability.grade for r in reports if r.readability and r.readability.words]
     if not grades:
         return None
     bands = [("≤ 5", -99, 5), ("6–8", 5, 8), ("9–12", 8, 12), ("13–16", 12, 16), ("> 16", 16, 999)]

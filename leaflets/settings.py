@@ -69,11 +69,23 @@ class Settings:
     #: Where the config came from, for messages.
     source: Path | None = None
 
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with the given fields changed; None values mean "not given" and are dropped."""
+    def replace(self, *, origins: dict[str, str] | None = None, **changes: Any) -> Settings:
+        """A copy with the given fields changed; None values mean "not given" and are dropped.
+        An invalid change is reported under its name in ``origins`` (a flag such as
+        ``--base-url``), not under the config file that did not set it."""
         changes = {k: v for k, v in changes.items() if v is not None}
         new = dataclasses.replace(self, **changes)
-        new.validate()
+        try:
+            new.validate()
+        except ConfigError:
+            self.validate()  # the settings were wrong before these changes: that error stands
+            for key, value in changes.items():
+                try:
+                    dataclasses.replace(self, source=None, **{key: value}).validate()
+                except ConfigError as exc:
+                    origin = (origins or {}).get(key)
+                    raise ConfigError(f"{origin}: {exc}" if origin else str(exc)) from None
+            raise
         return new
 
     @property
@@ -153,8 +165,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
 }
 
 
-def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
-    """Read ``path`` (or ./leaflets.toml when it exists), then apply non-None overrides."""
+def load_settings(
+    path: str | Path | None = None, *, origins: dict[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read ``path`` (or ./leaflets.toml when it exists), then apply non-None overrides (named
+    in errors by ``origins``, see ``Settings.replace``)."""
     if path is None:
         candidate = Path(CONFIG_NAME)
         path = candidate if candidate.is_file() else None
@@ -199,4 +214,5 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     if pharmacy:
         values["pharmacy"] = Pharmacy(**pharmacy)
     settings = Settings(**values)
-    return settings.replace(**overrides)
+    settings.validate()
+    return settings.replace(origins=origins, **overrides)
