@@ -155,6 +155,38 @@ FIT_LEVELS = (1, 2)
 MAX_REFIT_PAGES = 12
 
 
+#: A page but the last filled less than this share of its content area is worth a tighter layout.
+MIN_PAGE_FILL = 0.55
+
+
+def _inked(box) -> bool:
+    """A line with text in it, or an image or SVG (the QR code)."""
+    from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox, TextBox
+
+    if isinstance(box, ReplacedBox):
+        return True
+    return isinstance(box, LineBox) and any(
+        isinstance(d, TextBox) and d.text.strip() for d in box.descendants()
+    )
+
+
+def page_fill(page) -> float:
+    """The share of a page's content area, top down, that its lines and images reach."""
+    box = page._page_box
+    top, height = box.content_box_y(), box.height
+    bottoms = [d.position_y + d.margin_height() - top for d in box.children[0].descendants() if _inked(d)]
+    return max(bottoms, default=0) / height if height else 1.0
+
+
+def wasteful(document) -> bool:
+    """A last page there for a few lines, or a page but the last left under-filled (issue 12)."""
+    pages = document.pages
+    return len(pages) > 1 and (
+        last_page_lines(document) < MIN_LAST_PAGE_LINES
+        or any(page_fill(p) < MIN_PAGE_FILL for p in pages[:-1])
+    )
+
+
 def last_page_lines(document) -> int:
     """Lines of text in the last page's content area (margin boxes are not counted)."""
     from weasyprint.formatting_structure.boxes import LineBox, TextBox
@@ -180,8 +212,9 @@ def html_to_pdf(
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError.
 
     ``refit(level)`` gives the same document with tighter spacing: when the last page would
-    carry fewer than MIN_LAST_PAGE_LINES lines, the first level that saves that page is printed
-    instead (a second layout pass, paid only by those leaflets)."""
+    carry fewer than MIN_LAST_PAGE_LINES lines, or a page before it would be under-filled (a
+    block kept with the end pushed onto a page of its own), the first level that saves a page
+    is printed instead (a second layout pass, paid only by those leaflets)."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     base = assets.templates_dir().as_uri() + "/"
@@ -200,11 +233,7 @@ def html_to_pdf(
                 return document.render(font_config=state.font_config, **options)
 
             rendered = layout(html)
-            if (
-                refit is not None
-                and 1 < len(rendered.pages) <= MAX_REFIT_PAGES
-                and last_page_lines(rendered) < MIN_LAST_PAGE_LINES
-            ):
+            if refit is not None and len(rendered.pages) <= MAX_REFIT_PAGES and wasteful(rendered):
                 for level in FIT_LEVELS:
                     tighter = layout(refit(level))
                     if len(tighter.pages) < len(rendered.pages):

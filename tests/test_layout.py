@@ -63,6 +63,14 @@ def _leaflet_pages() -> list[Path]:
 
 
 PAGES = _leaflet_pages()
+#: Where two of the issue's rules cannot both hold, named (strict: a fix makes the test pass loudly).
+KNOWN_CONFLICTS = {
+    ("formats/pashto", "xl", "a4"): (
+        "rules conflict: in xl the disclaimer, note and trace (kept together at the end so the last "
+        "page is never a few lines) take 67% of a page and do not fit under page 1's 51%, and the "
+        "tightest spacing still needs two pages; page 1 stays under 55% full"
+    ),
+}
 
 
 def _settings(size: str, paper: str, personal: bool) -> Settings:
@@ -144,10 +152,15 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
     else:
         with pdfplumber.open(pdf) as doc:
             area = printable_area(float(doc.pages[0].width), float(doc.pages[0].height), paper)
-        # In the masthead: below the title, above the first section of the body.
-        first = next(b for b in print_blocks(leaflet, settings) if b.kind != "glance")
-        start = squash(first.label or text_of(first.html))[:30]
+        # In the masthead: below the title, above the first section of the body (the first block
+        # whose opening words page 1 prints once: a heading block may repeat the title's words).
         page_one = squash(pages[0].text)
+        starts = [
+            squash(b.label or text_of(b.html))[:30]
+            for b in print_blocks(leaflet, settings)
+            if b.kind != "glance"
+        ]
+        start = next((s for s in starts if s and page_one.count(s) == 1), starts[0])
         if pages[0].qr[1] - area.top > 0.6 * area.height or page_one.find(squash(url)) > page_one.find(start):
             problems.append("the QR code is not in page 1's masthead")
         if pages[0].qr_module < 0.5 * PT_PER_MM - 0.01:
@@ -192,7 +205,10 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
 
 @pytest.mark.parametrize(("size", "paper"), COMBOS, ids=[f"{s}-{p}" for s, p in COMBOS])
 @pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
-def test_pagination_rules(layout_pdf, page, size, paper):
+def test_pagination_rules(request, layout_pdf, page, size, paper):
+    reason = KNOWN_CONFLICTS.get((f"{page.parent.name}/{page.stem}", size, paper))
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     pdf = layout_pdf(page, size, paper)
     assert pagination_problems(page, size, paper, pdf) == []
 
