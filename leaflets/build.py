@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import __version__, assets
 from .errors import BuildError
+from .scripts import fonts_fingerprint
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -236,7 +237,9 @@ def plan(
                 )
             )
             continue
-        key = hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
+        # The system fonts for the scripts the page uses: installing one rebuilds those pages.
+        fonts = fonts_fingerprint(data.decode("utf-8", "ignore")).encode()
+        key = hashlib.sha256(env.encode() + hashlib.sha256(data).digest() + fonts).hexdigest()
         if (same := _unchanged(previous.get(source), key, out_dir)) is not None:
             unchanged.append(same)
         else:

@@ -41,5 +41,11 @@ class RenderError(LeafletError):
     """HTML or PDF rendering failed, or tried to reach something it must not."""
 
 
+class MissingFontError(RenderError):
+    """No installed font covers a script the page uses; the message names the package."""
+
+    exit_code = 2
+
+
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""

@@ -152,7 +152,9 @@ def _severity(line: str) -> Severity:
 
 _SE_WORDS = re.compile(
     r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?)|effets?\s+(?:secondaires?|indésirables?)"
-    r"|efectos?\s+(?:secundarios?|adversos?)|reacciones\s+adversas",
+    r"|efectos?\s+(?:secundarios?|adversos?)|reacciones\s+adversas"
+    r"|(?:آثار|أعراض|تأثيرات)\s+(?:ال)?جانبية|побочн\w*\s+(?:эффект|действи|явлени|реакци)\w*"
+    r"|tác\s+dụng\s+phụ|副作用|不良反应",
     re.I,
 )
 _FREQUENCY = re.compile(
@@ -166,7 +168,8 @@ _FREQUENCY = re.compile(
 
 _FREQUENCY_WORD = re.compile(
     r"\b(?:common|uncommon|rare|serious|severe|frequent|mild|fréquents?|fréquentes?|rares?|graves?"
-    r"|frecuentes?|raros?|comunes)\b",
+    r"|frecuentes?|raros?|comunes|(?:ال)?(?:شائعة|نادرة|خطيرة)|част\w+|редк\w+|серь[её]зн\w+"
+    r"|thường\s+gặp|hiếm\s+gặp|nghiêm\s+trọng)\b|常见|罕见|严重",
     re.I,
 )
 
@@ -186,7 +189,9 @@ def _is_group_item(li: etree.Element) -> bool:
 
 
 def _first_sentence(line: str) -> str:
-    return re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*])", line.strip(), maxsplit=1)[0]
+    return re.split(r"(?<=[.!?؟])\s+(?=[A-ZА-ЯЁ\u0600-\u06ff0-9*])|(?<=[。！？])", line.strip(), maxsplit=1)[
+        0
+    ]
 
 
 def _opens_serious(line: str) -> bool:

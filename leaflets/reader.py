@@ -22,6 +22,7 @@ from .errors import ContentError, NotALeafletError
 from .markdown_ext import SectionConverter
 from .model import Kind, Leaflet, Problem, Section, walk
 from .sanitize import text_of
+from .scripts import direction, isolate_ltr
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -175,6 +176,8 @@ def parse_page(
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
+    if direction(lang) == "rtl":
+        sections = [_isolated(section) for section in sections]
     generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = next((d for k in _DATE_KEYS if (d := _scalar(meta.get(k), path, k))), None)
     source = Path(path)
@@ -260,6 +263,26 @@ def _build(raw: RawSection, converter: SectionConverter) -> Section:
         groups=body.groups,
         faqs=body.faqs,
         children=tuple(_build(child, converter) for child in raw.children),
+    )
+
+
+def _isolated(section: Section) -> Section:
+    """The section with its left-to-right runs isolated (a right-to-left page)."""
+    return replace(
+        section,
+        html=isolate_ltr(section.html),
+        groups=tuple(
+            replace(
+                g,
+                label=isolate_ltr(g.label) if g.label else g.label,
+                blocks=tuple(replace(b, html=isolate_ltr(b.html)) for b in g.blocks),
+            )
+            for g in section.groups
+        ),
+        faqs=tuple(
+            replace(f, question=isolate_ltr(f.question), answer=isolate_ltr(f.answer)) for f in section.faqs
+        ),
+        children=tuple(_isolated(child) for child in section.children),
     )
 
 

@@ -23,6 +23,7 @@ from .errors import ConfigError
 from .i18n import texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
+from .scripts import LATIN, Typesetting, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
 
 #: Where each kind of section is printed: what the patient must act on comes first.
@@ -90,6 +91,8 @@ class View:
     version: str
     logo_uri: str | None = None
     personal: Personal | None = None
+    #: The document's language tag (as fonts expect it), direction and fonts.
+    typesetting: Typesetting = LATIN
 
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
@@ -267,12 +270,31 @@ def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environme
     )
 
 
+def page_text(leaflet: Leaflet, personal: Personal | None = None) -> str:
+    """Everything the document prints, markup included: what decides the fonts it needs."""
+    parts = [leaflet.title, leaflet.h1 or "", *texts(leaflet.lang).values()]
+    for section in leaflet.all_sections():
+        parts += [section.label, section.html]
+        parts += [b.html for g in section.groups for b in g.blocks]
+        parts += [g.label or "" for g in section.groups]
+        parts += [f.question + f.answer for f in section.faqs]
+    if personal:
+        parts += [personal.patient, personal.directions, personal.initials]
+    return "\n".join(parts)
+
+
+def leaflet_typesetting(leaflet: Leaflet, personal: Personal | None = None) -> Typesetting:
+    """Raises MissingFontError when a script the page prints has no installed font."""
+    return typesetting(leaflet.lang, page_text(leaflet, personal))
+
+
 def make_view(
     leaflet: Leaflet, settings: Settings, *, inline_css: bool = False, personal: Personal | None = None
 ) -> View:
     url = leaflet_url(leaflet, settings)
     text = texts(leaflet.lang)
-    sheets = assets.stylesheet_texts(settings, leaflet.lang) if inline_css else []
+    ts = leaflet_typesetting(leaflet, personal)
+    sheets = assets.stylesheet_texts(settings, ts) if inline_css else []
     css = tuple(Markup(sheet) for sheet in sheets)
     return View(
         blocks=print_blocks(leaflet, settings, personal),
@@ -287,6 +309,7 @@ def make_view(
         version=__version__,
         logo_uri=assets.logo_url(settings),
         personal=personal or None,
+        typesetting=ts,
     )
 
 
