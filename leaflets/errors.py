@@ -49,3 +49,16 @@ class MissingFontError(RenderError):
 
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
+
+
+class MissingSystemPackageError(LeafletError):
+    """A system library or program the task needs is not installed: an environment error.
+
+    The message names the package to install; it is never a traceback.
+    """
+
+    exit_code = 2
+
+    def __init__(self, what: str, package: str):
+        self.package = package
+        super().__init__(f"{what} is not installed: install the system package {package}")
