@@ -227,6 +227,7 @@ def create_app(
     static_files = {
         "screen.css": assets.styles_dir() / "screen.css",
         "base.css": assets.styles_dir() / "base.css",
+        "scripts.css": assets.styles_dir() / "scripts.css",
         "app.js": assets.templates_dir() / "web" / "app.js",
     }
     for folder in assets.font_dirs():
