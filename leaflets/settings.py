@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,15 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8000
     serve_token: str | None = None
+    #: ``[braille]``: grade 1 (uncontracted) or 2 (contracted); None is the language's usual grade.
+    braille_grade: int | None = None
+    #: Cells a line and lines a page: the common embosser default is 40 × 25.
+    braille_cells: int = 40
+    braille_lines: int = 25
+    #: ``[audio]``: speaking rate in words a minute, and an espeak-ng voice (``en-gb``,
+    #: ``en-us+f3``) used for pages in that voice's language; others get their language's voice.
+    audio_rate: int = 165
+    audio_voice: str | None = None
     #: Where the config came from, for messages.
     source: Path | None = None
 
@@ -74,6 +84,16 @@ class Settings:
             raise ConfigError(f"{where}[serve] port must be between 1 and 65535")
         if self.serve_token is not None and len(self.serve_token) < 16:
             raise ConfigError(f"{where}[serve] token must be at least 16 characters")
+        if self.braille_grade not in (None, 1, 2):
+            raise ConfigError(f"{where}[braille] grade must be 1 or 2")
+        if not 20 <= self.braille_cells <= 100 or not 10 <= self.braille_lines <= 100:
+            raise ConfigError(f"{where}[braille] cells must be 20-100 and lines 10-100")
+        if not 80 <= self.audio_rate <= 450:
+            raise ConfigError(f"{where}[audio] rate must be 80-450 words a minute (espeak-ng's range)")
+        if self.audio_voice is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?", self.audio_voice
+        ):
+            raise ConfigError(f"{where}[audio] voice {self.audio_voice!r} is not an espeak-ng voice name")
 
 
 # [table] -> {key: (field name, type)}; anything else in the file is an error.
@@ -88,6 +108,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     },
     "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
+    "braille": {
+        "grade": ("braille_grade", int),
+        "cells": ("braille_cells", int),
+        "lines": ("braille_lines", int),
+    },
+    "audio": {"rate": ("audio_rate", int), "voice": ("audio_voice", str)},
     "serve": {"host": ("serve_host", str), "port": ("serve_port", int), "token": ("serve_token", str)},
 }
 

@@ -18,11 +18,12 @@ from leaflets import Settings, read_page, render_html
 from leaflets import scripts as scripts_module
 from leaflets.errors import MissingFontError
 from leaflets.i18n import texts
-from leaflets.labels import classify, marks_serious
+from leaflets.labels import classify
 from leaflets.model import Kind, Severity
 from leaflets.pdf import write_pdf
 from leaflets.sanitize import text_of
 from leaflets.scripts import font_lang, isolate_ltr, typesetting
+from leaflets.vocabulary import says_serious as marks_serious
 
 CONTENT = ROOT / "content"
 SAMPLES = {
