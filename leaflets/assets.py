@@ -62,15 +62,6 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
-@functools.lru_cache(maxsize=1)
-def primary_cmap() -> frozenset[int]:
-    """The characters the hyperlegible typeface has glyphs for."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(Path(atkinson.ROOT) / "files" / "AtkinsonHyperlegible-Regular.ttf", lazy=True)
-    return frozenset(font.getBestCmap())
-
-
 _PAPER = {"a4": "A4", "letter": "letter"}
 
 

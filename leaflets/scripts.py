@@ -143,6 +143,16 @@ class Typesetting:
 LATIN = Typesetting("en", "ltr", (), "Atkinson Hyperlegible")
 
 
+@functools.lru_cache(maxsize=1)
+def _primary_cmap() -> frozenset[int]:
+    """The characters the hyperlegible typeface (pip) has glyphs for."""
+    import fontpkg_atkinson_hyperlegible as atkinson
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(Path(atkinson.ROOT) / "files" / "AtkinsonHyperlegible-Regular.ttf", lazy=True)
+    return frozenset(font.getBestCmap())
+
+
 def scripts_in(text: str) -> tuple[Script, ...]:
     return tuple(s for s in SCRIPTS if s.pattern.search(text))
 
@@ -150,9 +160,7 @@ def scripts_in(text: str) -> tuple[Script, ...]:
 def _needs_noto_first(text: str) -> bool:
     """Whether so many of the page's letters are missing from Atkinson Hyperlegible (Vietnamese,
     Russian) that words would mix two typefaces: then Noto Sans sets all of them."""
-    from .assets import primary_cmap
-
-    cmap = primary_cmap()
+    cmap = _primary_cmap()
     letters = [ch for ch in text if ch.isalpha() and (ord(ch) < 0x0530 or 0x1E00 <= ord(ch) <= 0x1FFF)]
     if not letters:
         return False
