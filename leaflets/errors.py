@@ -41,6 +41,11 @@ class RenderError(LeafletError):
     """HTML or PDF rendering failed, or tried to reach something it must not."""
 
 
+class DeadlineError(RenderError):
+    """A stage ran past its time limit. Not a property of the page alone (the machine may be
+    busy), so a build tries the page again next time instead of remembering the failure."""
+
+
 class MissingFontError(RenderError):
     """No installed font covers a script the page uses; the message names the package."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from .i18n import MESSAGES
 CONFIG_NAME = "leaflets.toml"
 PAPERS = ("a4", "letter")
 SIZES = ("standard", "large")
+#: What ``path_pattern`` may name (render.online_path fills them in).
+PATH_PLACEHOLDERS = ("slug", "letter", "path")
 
 DEFAULT_DISCLAIMER = MESSAGES["default_disclaimer"]
 
@@ -76,6 +79,14 @@ class Settings:
             raise ConfigError(f"{where}base_url must start with https:// or http://")
         if "{slug}" not in self.path_pattern and "{path}" not in self.path_pattern:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
+        # An unknown placeholder fails here, once, not on every page at render time.
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(self.path_pattern) if f is not None]
+        except ValueError as exc:
+            raise ConfigError(f"{where}path_pattern {self.path_pattern!r} is invalid: {exc}") from None
+        if bad := [f for f in fields if f not in PATH_PLACEHOLDERS]:
+            known = ", ".join(f"{{{p}}}" for p in PATH_PLACEHOLDERS)
+            raise ConfigError(f"{where}path_pattern has an unknown placeholder {{{bad[0]}}} (known: {known})")
         if self.max_bytes <= 0:
             raise ConfigError(f"{where}max_bytes must be positive")
         if self.render_timeout <= 0:
