@@ -48,6 +48,8 @@ MESSAGES: dict[str, str] = {
     "pdf_large": N_("Printable PDF (large print)"),
     "page_of": N_("Page {page} of {pages}"),
     "skip": N_("Skip to content"),
+    "other_languages": N_("In other languages"),
+    "print_in": N_("Print in {language}"),
     "braille_file": N_("Braille (BRF)"),
     "audio_file": N_("Audio (MP3)"),
     # Symbols a braille table has no cell for are written as words.
@@ -131,6 +133,17 @@ def provenance(lang: str) -> Provenance | None:
         header.get("x-translated-by", "unknown"),
         None if review.lower() in ("", "none", "no") else review,
     )
+
+
+def language_name(lang: str) -> str:
+    """A language's name in itself: ``ar`` → "العربية", ``zh`` → "中文"; the tag when unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return lang
+    return locale.get_display_name(locale) or lang
 
 
 def languages() -> list[str]:

@@ -155,6 +155,9 @@ class Leaflet:
     h1: str | None = None
     h1_line: int | None = None
     problems: tuple[Problem, ...] = field(default=())
+    #: The same medicine in other languages: (language tag, page path without .md), from the
+    #: ``translations:`` front matter.
+    translations: tuple[tuple[str, str], ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:

@@ -179,6 +179,7 @@ def parse_page(
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
+    translations = _translations(meta.get("translations"), problems)
     if direction(lang) == "rtl":
         sections = [_isolated(section) for section in sections]
     generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
@@ -205,7 +206,31 @@ def parse_page(
         h1=heading,
         h1_line=h1[0] if heading else None,
         problems=tuple(problems),
+        translations=translations,
     )
+
+
+def _translations(value: Any, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """``translations: {ar: p/paracetamol-ar}``: the same medicine's pages in other languages."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        problems.append(
+            Problem("warning", "translations", "translations must map language tags to pages; ignored")
+        )
+        return ()
+    found = []
+    for lang, ref in value.items():
+        page = ref.strip().removesuffix(".md").strip("/") if isinstance(ref, str) else ""
+        if not (isinstance(lang, str) and _LANG.match(lang)) or not page or ".." in page.split("/"):
+            problems.append(
+                Problem(
+                    "warning", "translations", f"translation {lang!r}: {ref!r} is not a language and a page"
+                )
+            )
+            continue
+        found.append((lang, page))
+    return tuple(found)
 
 
 def _check_nesting(lines: list[str], first: int, path: str) -> None:

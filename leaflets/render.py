@@ -20,10 +20,10 @@ from markupsafe import Markup
 
 from . import __version__, assets
 from .errors import ConfigError
-from .i18n import texts
+from .i18n import language_name, texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
-from .scripts import LATIN, Typesetting, typesetting
+from .scripts import LATIN, Typesetting, direction, font_lang, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
 
 #: Where each kind of section is printed: what the patient must act on comes first.
@@ -78,6 +78,33 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The same medicine in another language, as the site and the counter link it."""
+
+    lang: str
+    dir: str
+    #: The language's name in that language ("العربية"), so its readers find it.
+    name: str
+    #: The page's file name: the counter's slug.
+    slug: str
+    #: Its online path below the site root (the one path rule), or None.
+    path: str | None
+
+
+def translations(leaflet: Leaflet, settings: Settings) -> tuple[Translation, ...]:
+    out = []
+    for lang, page in leaflet.translations:
+        slug = page.rsplit("/", 1)[-1]
+        other = replace(leaflet, slug=slug, relpath=page, permalink=None, lang=lang)
+        out.append(
+            Translation(
+                font_lang(lang), direction(lang), language_name(lang), slug, online_path(other, settings)
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class View:
     blocks: tuple[Block, ...]
     url: str | None
@@ -92,6 +119,7 @@ class View:
     personal: Personal | None = None
     #: The document's language tag (as fonts expect it), direction and fonts.
     typesetting: Typesetting = LATIN
+    translations: tuple[Translation, ...] = ()
 
 
 _ABSOLUTE = ("https://", "http://")
@@ -341,6 +369,7 @@ def make_view(
         logo_uri=assets.logo_url(settings),
         personal=personal or None,
         typesetting=ts,
+        translations=translations(leaflet, settings),
     )
 
 

@@ -176,7 +176,9 @@ def create_app(
     async def preview(request: Request) -> Response:
         entry = entry_or_404(request.path_params["slug"])
         view = make_view(entry.leaflet, settings)
-        return page("preview.html", leaflet=entry.leaflet, view=view, limit=FIELD_LIMIT)
+        # "Print in …" the translations the counter holds (a page may name one it lacks).
+        others = [t for t in view.translations if (e := library.get(t.slug)) and e.leaflet]
+        return page("preview.html", leaflet=entry.leaflet, view=view, limit=FIELD_LIMIT, translations=others)
 
     async def pdf_get(request: Request) -> Response:
         entry = entry_or_404(request.path_params["slug"])

@@ -23,6 +23,7 @@ from leaflets.model import Kind, Severity
 from leaflets.pdf import write_pdf
 from leaflets.sanitize import text_of
 from leaflets.scripts import font_lang, isolate_ltr, typesetting
+from leaflets.site import render_page
 from leaflets.vocabulary import says_serious as marks_serious
 
 CONTENT = ROOT / "content"
@@ -382,3 +383,28 @@ def test_chinese_lines_break_between_characters_without_hyphens(pdfs):
     assert not any(line.rstrip().endswith(("-", "‐")) for line in lines)
     # Strict line breaking: no line starts with closing punctuation.
     assert not any(line.lstrip()[:1] in "。，、；：）」" for line in lines), lines
+
+
+def test_pages_name_their_translations():
+    english = read_page(CONTENT / "p" / "paracetamol.md")
+    arabic = read_page(SAMPLES["ar"][0])
+    assert english.translations == (("ar", "p/paracetamol-ar"),)
+    assert arabic.translations == (("en", "p/paracetamol"),)
+    html = render_page(arabic, SETTINGS, "composition/p/paracetamol-ar.html", [])
+    assert (
+        '<a href="../../composition/p/paracetamol.html" hreflang="en" lang="en" dir="ltr">English</a>' in html
+    )
+    html = render_page(english, SETTINGS, "composition/p/paracetamol.html", [])
+    assert (
+        'href="../../composition/p/paracetamol-ar.html" hreflang="ar" lang="ar" dir="rtl">العربية</a>' in html
+    )
+
+
+def test_a_bad_translations_map_is_a_warning(tmp_path):
+    page = tmp_path / "x.md"
+    page.write_text("---\ntitle: X\ntranslations: [ar]\n---\n**Usage:** u.\n", encoding="utf-8")
+    assert read_page(page).translations == () and "translations" in read_page(page).warnings[0]
+    page.write_text(
+        "---\ntitle: X\ntranslations:\n  ar: ../../etc/passwd\n  zh: i/x-zh\n---\n**Usage:** u.\n"
+    )
+    assert read_page(page).translations == (("zh", "i/x-zh"),)

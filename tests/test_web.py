@@ -234,3 +234,12 @@ def test_worker_pool_renders_concurrently(content, settings, tmp_path):
             responses = list(pool.map(get, range(8)))
     assert all(r.status_code == 200 for r in responses)
     assert "Patient 5" in text_of_pdf(responses[5].content, tmp_path)
+
+
+def test_preview_offers_print_in_each_translation(client):
+    html = client.get("/leaflets/paracetamol").text
+    assert '<a href="/leaflets/paracetamol-ar">Print in <span lang="ar" dir="rtl">العربية</span></a>' in html
+    html = client.get("/leaflets/paracetamol-ar").text
+    assert '<a href="/leaflets/paracetamol">Print in <span lang="en" dir="ltr">English</span></a>' in html
+    # A page with no translation offers none.
+    assert 'class="translations"' not in client.get("/leaflets/baclofen").text
