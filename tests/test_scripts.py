@@ -137,12 +137,30 @@ def _pdffonts(pdf: Path) -> str:
     return subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
 
 
+def _glyph_count(font: pikepdf.Dictionary) -> int | None:
+    """How many glyphs the embedded program of a Type0 font has (None when it cannot be read)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    descriptor = font.DescendantFonts[0].FontDescriptor
+    for key in ("/FontFile2", "/FontFile3"):
+        if key in descriptor:
+            try:
+                return TTFont(io.BytesIO(descriptor[key].read_bytes()), lazy=True)["maxp"].numGlyphs
+            except Exception:  # a bare CFF program: only glyph 0 is checked
+                return None
+    return None
+
+
 def _no_notdef_glyphs(pdf: Path) -> bool:
-    """No text operator shows glyph 0 (.notdef, the tofu box) in any font on any page."""
+    """No text operator shows .notdef (the tofu box): glyph 0, or a glyph the embedded font does
+    not have (what Pango emits for a character no installed font covers)."""
     with pikepdf.open(pdf) as doc:
         for page in doc.pages:
             fonts = page.Resources.get("/Font", {})
             two_byte = {name for name, f in fonts.items() if f.get("/Subtype") == "/Type0"}
+            counts = {name: _glyph_count(fonts[name]) for name in two_byte}
             current = None
             for operands, operator in pikepdf.parse_content_stream(page):
                 op = str(operator)
@@ -157,7 +175,8 @@ def _no_notdef_glyphs(pdf: Path) -> bool:
                             gids = [
                                 int.from_bytes(raw[i : i + width], "big") for i in range(0, len(raw), width)
                             ]
-                            if 0 in gids:
+                            limit = counts.get(current) or float("inf")
+                            if 0 in gids or any(g >= limit for g in gids):
                                 return False
     return True
 
@@ -408,3 +427,52 @@ def test_a_bad_translations_map_is_a_warning(tmp_path):
         "---\ntitle: X\ntranslations:\n  ar: ../../etc/passwd\n  zh: i/x-zh\n---\n**Usage:** u.\n"
     )
     assert read_page(page).translations == (("zh", "i/x-zh"),)
+
+
+def test_rtl_bullets_sit_on_the_right(pdfs):
+    with pdfplumber.open(pdfs("ar")) as doc:
+        page = doc.pages[0]
+        bullets = [c for c in page.chars if c["text"] == "•"]
+        letters = [c for c in page.chars if "\u0600" <= c["text"][:1] <= "\u06ff"]
+    assert len(bullets) >= 3
+    # Inside the text column (whose right edge the heading rules mark), not in the margin.
+    right = max(c["x1"] for c in letters)
+    assert all(b["x1"] <= right + 1 for b in bullets)
+    # Each bullet is to the right of the text of its line.
+    for bullet in bullets:
+        line = [c for c in letters if abs(c["bottom"] - bullet["bottom"]) < 10]
+        assert line and bullet["x0"] > max(c["x1"] for c in line), bullet
+
+
+def test_notdef_check_can_fail(tmp_path):
+    """A character no installed font has (a private-use one) prints .notdef, and the check sees it."""
+    from leaflets.pdf import html_to_pdf
+
+    html = '<html lang="en"><title>x</title><p>Private use: \ue000\ue001</p></html>'
+    data, _ = html_to_pdf(html, SETTINGS, identifier="notdef", stylesheets=False)
+    (tmp_path / "n.pdf").write_bytes(data)
+    assert not _no_notdef_glyphs(tmp_path / "n.pdf")
+
+
+def test_check_says_which_catalogues_no_native_speaker_reviewed(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import leaflets.i18n as i18n
+    from leaflets.cli import cli
+
+    out = CliRunner().invoke(cli, ["check", str(SAMPLES["ar"][0])]).output
+    assert "info: the tool's 'ar' words (machine draft (LLM), 2026-12-01) have not been reviewed" in out
+    # A reviewed catalogue gets no such line.
+    po = (i18n.LOCALE_DIR / "ar" / "LC_MESSAGES" / "leaflets.po").read_text(encoding="utf-8")
+    folder = tmp_path / "ar" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    reviewed = po.replace("X-Native-Review: none", "X-Native-Review: A. Reviewer, 2026-12-01")
+    (folder / "leaflets.po").write_text(reviewed, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._load.cache_clear()
+    try:
+        assert i18n.provenance("ar").reviewed_by == "A. Reviewer, 2026-12-01"
+        out = CliRunner().invoke(cli, ["check", str(SAMPLES["ar"][0])]).output
+        assert "have not been reviewed" not in out
+    finally:
+        i18n._load.cache_clear()
