@@ -229,6 +229,13 @@ def _strip_prefix(pattern: re.Pattern[str], html: str) -> str:
     return opening + pattern.sub("", html[len(opening) :], count=1)
 
 
+def _without_prefix(pattern: re.Pattern[str], html: str) -> str:
+    """The fragment without its "Q:"/"A:" label; cleaned again only when the label took an
+    opening tag with it ("<strong>Q1: …?</strong>")."""
+    stripped = _strip_prefix(pattern, html)
+    return sanitize.clean(stripped) if stripped != html else stripped
+
+
 class SectionConverter:
     """One Markdown instance, reused for every section of every page in a process."""
 
@@ -270,8 +277,8 @@ class SectionConverter:
         )
         faqs = tuple(
             Faq(
-                question=_strip_prefix(_QPREFIX, self._finish(q)),
-                answer=_strip_prefix(_APREFIX, self._finish(a)),
+                question=_without_prefix(_QPREFIX, self._finish(q)),
+                answer=_without_prefix(_APREFIX, self._finish(a)),
             )
             for q, a in result.faqs
         )
