@@ -27,7 +27,8 @@ except OSError as exc:  # WeasyPrint loads Pango (and GLib, HarfBuzz) from the s
 from . import assets
 from .files import write_atomic
 from .model import Edition, Leaflet, Personal
-from .render import render_html
+from .render import leaflet_typesetting, render_html
+from .scripts import Typesetting
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -120,14 +121,16 @@ class _Renderer:
         self._css: dict[tuple, list[CSS]] = {}
         self._lock = threading.Lock()
 
-    def stylesheets(self, settings: Settings, fetcher: LockedFetcher, lang: str = "en") -> list[CSS]:
-        key = (settings.size, settings.paper, lang, assets.asset_roots(settings))
+    def stylesheets(
+        self, settings: Settings, fetcher: LockedFetcher, ts: Typesetting | None = None
+    ) -> list[CSS]:
+        key = (settings.size, settings.paper, ts, assets.asset_roots(settings))
         with self._lock:
             if key not in self._css:
                 base = assets.styles_dir().as_uri() + "/"
                 self._css[key] = [
                     CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=self.font_config)
-                    for text in assets.stylesheet_texts(settings, lang)
+                    for text in assets.stylesheet_texts(settings, ts)
                 ]
             return self._css[key]
 
@@ -206,7 +209,7 @@ def html_to_pdf(
     *,
     identifier: str,
     stylesheets: bool = True,
-    lang: str = "en",
+    typesetting: Typesetting | None = None,
     refit: Callable[[int], str] | None = None,
 ) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError.
@@ -219,7 +222,7 @@ def html_to_pdf(
     fetcher = LockedFetcher(assets.asset_roots(settings))
     base = assets.templates_dir().as_uri() + "/"
     try:
-        sheets = state.stylesheets(settings, fetcher, lang) if stylesheets else []
+        sheets = state.stylesheets(settings, fetcher, typesetting) if stylesheets else []
         options = {
             "stylesheets": sheets,
             "pdf_variant": "pdf/ua-1",
@@ -256,7 +259,6 @@ def html_to_pdf(
 
 def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[bytes, int]:
     """(PDF bytes, page count) for one leaflet, with the pharmacist's label when ``personal``."""
-    html = render_html(leaflet, settings, personal=personal)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
     ident = Edition.of(leaflet, settings.size, settings.paper).digest()
 
@@ -264,7 +266,9 @@ def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None =
         return render_html(leaflet, settings, personal=personal, fit=level)
 
     try:
-        return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang, refit=refit)
+        ts = leaflet_typesetting(leaflet, personal)
+        html = render_html(leaflet, settings, personal=personal)
+        return html_to_pdf(html, settings, identifier=ident, typesetting=ts, refit=refit)
     except RenderError as exc:
         raise type(exc)(f"{leaflet.source}: {exc}") from None
 
