@@ -131,6 +131,27 @@ class View:
     typesetting: Typesetting = LATIN
     translations: tuple[Translation, ...] = ()
 
+    @property
+    def masthead_blocks(self) -> tuple[Block, ...]:
+        """What the print's masthead holds beside the title (see ``masthead_split``)."""
+        return masthead_split(self.blocks)[0]
+
+    @property
+    def body_blocks(self) -> tuple[Block, ...]:
+        return masthead_split(self.blocks)[1]
+
+
+def masthead_split(blocks: tuple[Block, ...]) -> tuple[tuple[Block, ...], tuple[Block, ...]]:
+    """(the generic name, with the notes that follow it, for page 1's masthead; the rest). A note
+    right after the generic name qualifies it, so it stays beside it."""
+    head: list[Block] = []
+    body: list[Block] = []
+    beside = False  # the block before went to the masthead
+    for block in blocks:
+        beside = block.kind == "glance" or (block.kind == "note" and beside)
+        (head if beside else body).append(block)
+    return tuple(head), tuple(body)
+
 
 _ABSOLUTE = ("https://", "http://")
 
@@ -359,12 +380,34 @@ def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environme
     )
 
 
+#: An official document's own id, as readers write (``Leaflet.revision``): "<id>[ v<version>] · <hash>".
+_OFFICIAL_REVISION = re.compile(r"^(?P<id>.+?)(?: v(?P<version>[^\s·]+))? · [0-9a-f]+$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def short_revision(revision: str) -> str:
+    """The revision as a reader can match it, short enough for the footer: a page's content
+    hash by its first 8 digits; an official document (ePI, SPL) by its own id without the URN
+    scheme ("urn:uuid:"), a UUID by its first 8 digits, and the document's version."""
+    match = _OFFICIAL_REVISION.match(revision)
+    if not match:
+        return revision[:8]
+    ident = re.sub(r"^urn:[a-z0-9][a-z0-9-]*:", "", match["id"], flags=re.IGNORECASE)
+    if _UUID.match(ident):
+        ident = ident[:8]
+    elif len(ident) > 32:  # a long OID or URL: its end is what differs from its neighbours'
+        ident = "…" + ident[-31:]
+    return f"{ident} v{match['version']}" if match["version"] else ident
+
+
 def trace_line(leaflet: Leaflet, text: dict[str, str]) -> str:
     """The revision id and the page's own date, as the patient reads them."""
-    words = text["trace_revision"].format(revision=leaflet.revision[:8])
+    parts = (
+        [text["trace_revision"].format(revision=short_revision(leaflet.revision))] if leaflet.revision else []
+    )
     if leaflet.date:
-        words += " · " + display_date(leaflet.date, leaflet.lang)
-    return words
+        parts.append(display_date(leaflet.date, leaflet.lang))
+    return " · ".join(parts)
 
 
 def display_date(date: str, lang: str) -> str:

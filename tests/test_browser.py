@@ -88,11 +88,14 @@ def test_pharmacist_flow(server, page, tmp_path):
     assert captured["headers"]["content-type"] == "application/pdf"
     pdf = tmp_path / "printed.pdf"
     pdf.write_bytes(captured["body"])
-    text = pdftotext(pdf, "-layout")
-    top = text.split("Generic Name")[0]
-    assert "Maria O’Neill" in top
-    assert "Take 1 tablet three times a day with food" in top
-    assert "Amoxicillin + Clavulanic Acid" in top
+    # The patient's box stands in page 1's masthead, above the body's first section, in USP <17>
+    # order: patient, medicine, directions.
+    page_one = pdftotext(pdf, "-layout", "-f", "1", "-l", "1")
+    top = page_one.split("\nUsage")[0]
+    box = top.split("Directions from your pharmacist")[1]
+    order = [box.find(w) for w in ("Maria O’Neill", "Amoxicillin + Clavulanic Acid", "Take 1 tablet")]
+    assert -1 not in order and order == sorted(order), box
+    assert "Take 1 tablet three times a day with food" in box
     import pdfplumber
 
     with pdfplumber.open(pdf) as doc:

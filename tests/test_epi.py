@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import page as pdf_validator
@@ -194,7 +195,18 @@ def test_samples_print_as_pdf_ua_with_every_sections_key_phrases(path, tmp_path)
             assert squash(section.label) in text, section.label
     report = pdf_validator.validate_pdf(str(out), profile="ua1")
     assert report.is_compliant, sorted({f.rule_id for f in report.failures})
-    assert squash(f"{path.name} · revision {leaflet.revision}") in text  # traceable
+    # Traceable: the document's own id (no "urn:uuid:" scheme) and date, in the patient's text;
+    # the source file's name is developer detail, kept out of it.
+    assert squash(TRACE[path]) in text
+    assert path.name not in text and path.stem not in text
+
+
+#: The trace line each sample prints: its Bundle.identifier (or Composition id), short, and its date.
+TRACE = {
+    PARACETAMOL: "Revision epi-paracetamol-t1 · 20 Mar 2024",
+    MORPHINE: "Revision composition-morphine-type1 · 27 Nov 2023",
+    IBRANCE: "Revision d139b471 · 1 Aug 2002",
+}
 
 
 @pytest.mark.slow
@@ -330,11 +342,14 @@ def _shape(leaflet) -> list[tuple]:
     )
 
 
-def _printed_words(leaflet) -> str:
+def _printed_words(leaflet) -> tuple[str, str]:
+    """(the words of the leaflet's body but its trace line, the trace line): the trace names the
+    file printed (a page, or its bundle), so only it may differ between the two."""
     from leaflets.sanitize import text_of
 
     main = render_html(leaflet, SETTINGS).split("<main>")[1].split("</main>")[0]
-    return " ".join(text_of(main).split())
+    before, trace, after = re.split(r'<p class="trace">(.*?)</p>', main, maxsplit=1)
+    return " ".join(text_of(before + after).split()), text_of(trace)
 
 
 @pytest.mark.parametrize("page", CONTENT_PAGES, ids=lambda p: p.stem)
@@ -369,7 +384,15 @@ def test_round_trip_prints_the_same_words_sections_and_severities(page):
     again = parse_page(data, str(page.with_suffix(".json")), content_root=CONTENT, **SETTINGS.read_options)
     assert again.title == original.title and again.lang == original.lang
     assert _shape(again) == _shape(original)
-    assert _printed_words(again) == _printed_words(original)
+    words, trace = _printed_words(again)
+    original_words, original_trace = _printed_words(original)
+    assert words == original_words
+    # Each traces to its own file: the page by its hash, the bundle by its identifier's UUID.
+    # ("Revision" in the page's language: "Révision 4539173c", "修订 4539173c").
+    assert original_trace.split()[-1] == original.revision[:8], original_trace
+    # (The Composition must have a date: the export writes the page's, or the day it ran.)
+    bundle_id = bundle["identifier"]["value"].removeprefix("urn:uuid:")[:8]
+    assert trace.split(" · ")[0].split()[-1] == bundle_id, trace
 
 
 def test_serious_groups_are_titled_sub_sections_of_section_four():

@@ -28,7 +28,7 @@ from leaflets.discover import page_files
 from leaflets.i18n import texts
 from leaflets.model import Personal, Severity
 from leaflets.pdf import render_pdf
-from leaflets.render import leaflet_url, print_blocks, render_html
+from leaflets.render import leaflet_url, print_blocks, render_html, short_revision
 from leaflets.sanitize import text_of
 from leaflets.settings import Pharmacy
 
@@ -183,7 +183,7 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
     if labelled != expected:
         problems.append(f"'{label}' on pages {sorted(labelled)}, callout continues on {sorted(expected)}")
     # The running footer: the trace beside "Page X of Y" on every page, at 9 pt or more.
-    trace = squash(text["trace_revision"].format(revision=leaflet.revision[:8]))
+    trace = squash(text["trace_revision"].format(revision=short_revision(leaflet.revision)))
     for p in pages:
         counter = squash(text["page_of"].format(page=p.number, pages=n))
         if trace not in squash(p.margin_text) or counter not in squash(p.margin_text):
@@ -355,3 +355,13 @@ def test_trace_line_dates_in_the_page_language():
     assert display_date("2024-11-23", "en") == "23 Nov 2024"
     assert display_date("2024-11-23", "fr") == "23 nov. 2024"
     assert display_date("November 2024", "en") == "November 2024"  # as written
+
+
+def test_trace_line_names_an_official_document_by_its_own_short_id():
+    # A page: its content hash. ePI: Bundle.identifier without "urn:uuid:"; SPL: setId and version.
+    assert short_revision("4539173c5e1f") == "4539173c"
+    assert short_revision("urn:uuid:d139b471-6c01-45d3-a566-01dcb505c149 · b8b072937bc3") == "d139b471"
+    assert short_revision("608d4f0d-b19f-46d3-749a-7159aa5f933d v1560 · 0a1b2c3d4e5f") == "608d4f0d v1560"
+    assert short_revision("epi-paracetamol-t1 · a6ebe58d5ca2") == "epi-paracetamol-t1"
+    oid = "urn:oid:2.16.840.1.113883.3.9999.1.2.3.4.5.6.7.8.9 v2 · a6ebe58d5ca2"
+    assert short_revision(oid) == "…113883.3.9999.1.2.3.4.5.6.7.8.9 v2"
