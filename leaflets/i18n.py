@@ -170,8 +170,8 @@ def page_counter_css(lang: str, *, rtl: bool = False) -> str:
     rest = template
     while rest:
         before, marker, rest = _split_marker(rest)
-        if before:
-            parts.append(css_string(before))
+        if before:  # "Page 2 of 5" never breaks across lines (no-break spaces)
+            parts.append(css_string(before.replace(" ", "\u00a0")))
         if marker:
             parts.append(f"counter({marker})")
     counter = "content: " + " ".join(parts) + ";"

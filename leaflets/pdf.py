@@ -24,7 +24,7 @@ try:
 except OSError as exc:  # WeasyPrint loads Pango (and GLib, HarfBuzz) from the system at import
     raise MissingSystemPackageError("Pango, for WeasyPrint,", "libpango-1.0-0 libpangoft2-1.0-0") from exc
 
-from . import assets
+from . import assets, paginate
 from .files import write_atomic
 from .model import Edition, Leaflet, Personal
 from .render import leaflet_typesetting, render_html
@@ -158,59 +158,6 @@ def prepare(settings: Settings) -> None:
     _renderer().stylesheets(settings, LockedFetcher(assets.asset_roots(settings)))
 
 
-#: A last page with fewer lines of text than this is worth a tighter layout (issue 12).
-MIN_LAST_PAGE_LINES = 6
-#: Tightening levels tried, in order (``fit-1``, ``fit-2`` in print.css).
-FIT_LEVELS = (1, 2)
-#: Past this many pages one saved page is worth less than two more layouts (pathological pages).
-MAX_REFIT_PAGES = 12
-
-
-#: A page but the last filled less than this share of its content area is worth a tighter layout.
-MIN_PAGE_FILL = 0.55
-
-
-def _inked(box) -> bool:
-    """A line with text in it, or an image or SVG (the QR code)."""
-    from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox, TextBox
-
-    if isinstance(box, ReplacedBox):
-        return True
-    return isinstance(box, LineBox) and any(
-        isinstance(d, TextBox) and d.text.strip() for d in box.descendants()
-    )
-
-
-def page_fill(page) -> float:
-    """The share of a page's content area, top down, that its lines and images reach."""
-    box = page._page_box
-    top, height = box.content_box_y(), box.height
-    bottoms = [d.position_y + d.margin_height() - top for d in box.children[0].descendants() if _inked(d)]
-    return max(bottoms, default=0) / height if height else 1.0
-
-
-def wasteful(document) -> bool:
-    """A last page there for a few lines, or a page but the last left under-filled (issue 12)."""
-    pages = document.pages
-    return len(pages) > 1 and (
-        last_page_lines(document) < MIN_LAST_PAGE_LINES
-        or any(page_fill(p) < MIN_PAGE_FILL for p in pages[:-1])
-    )
-
-
-def last_page_lines(document) -> int:
-    """Lines of text in the last page's content area (margin boxes are not counted)."""
-    from weasyprint.formatting_structure.boxes import LineBox, TextBox
-
-    root = document.pages[-1]._page_box.children[0]
-    return sum(
-        1
-        for box in root.descendants()
-        if isinstance(box, LineBox)
-        and any(isinstance(d, TextBox) and d.text.strip() for d in box.descendants())
-    )
-
-
 def html_to_pdf(
     html: str,
     settings: Settings,
@@ -222,10 +169,8 @@ def html_to_pdf(
 ) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError.
 
-    ``refit(level)`` gives the same document with tighter spacing: when the last page would
-    carry fewer than MIN_LAST_PAGE_LINES lines, or a page before it would be under-filled (a
-    block kept with the end pushed onto a page of its own), the first level that saves a page
-    is printed instead (a second layout pass, paid only by those leaflets)."""
+    ``refit(level)`` gives the same document with tighter spacing, for the layouts the
+    pagination rules may ask for when the first wastes paper (``paginate.settle``)."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     base = assets.templates_dir().as_uri() + "/"
@@ -239,17 +184,14 @@ def html_to_pdf(
         }
         with deadline(settings.render_timeout):
 
-            def layout(text: str):
+            def layout(text: str, extra: str = ""):
                 document = HTML(string=text, base_url=base, url_fetcher=fetcher)
-                return document.render(font_config=state.font_config, **options)
+                css = [*sheets, CSS(string=extra, font_config=state.font_config)] if extra else sheets
+                return document, document.render(
+                    font_config=state.font_config, **{**options, "stylesheets": css}
+                )
 
-            rendered = layout(html)
-            if refit is not None and len(rendered.pages) <= MAX_REFIT_PAGES and wasteful(rendered):
-                for level in FIT_LEVELS:
-                    tighter = layout(refit(level))
-                    if len(tighter.pages) < len(rendered.pages):
-                        rendered = tighter
-                        break
+            rendered = paginate.settle(layout, html, refit)
             options.pop("stylesheets")
             return rendered.write_pdf(**options), len(rendered.pages)
     except FatalURLFetchingError as exc:

@@ -39,6 +39,9 @@ class PageLayout:
     margin_sizes: tuple[float, ...] = ()
     #: The smallest QR module, in points.
     qr_module: float | None = None
+    #: The text of each ruled box on the page (table cells, callouts), line by line: columns
+    #: side by side interleave in ``text``, so a cell's words are whole only here.
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,25 @@ def _rows(chars: list[dict]) -> list[list[dict]]:
             rows[-1].append(c)
         else:
             rows.append([c])
+    # Rows that share most of their height are one line: a superscript "®" or a bullet from
+    # another font stands a little higher than the words beside it.
+    merged: list[list[dict]] = []
     for row in rows:
+        if merged and _overlap(merged[-1], row) > 0.5:
+            merged[-1] += row
+        else:
+            merged.append(row)
+    for row in merged:
         row.sort(key=lambda c: c["x0"])
-    return rows
+    return merged
+
+
+def _overlap(a: list[dict], b: list[dict]) -> float:
+    """How much of the lower of two rows' heights they share."""
+    a_top, a_bottom = min(c["top"] for c in a), max(c["bottom"] for c in a)
+    b_top, b_bottom = min(c["top"] for c in b), max(c["bottom"] for c in b)
+    shared = min(a_bottom, b_bottom) - max(a_top, b_top)
+    return shared / max(1e-6, min(a_bottom - a_top, b_bottom - b_top))
 
 
 def _words(row: list[dict]) -> str:
@@ -151,6 +170,11 @@ def measure(pdf_path: str | Path | io.BytesIO, paper: str) -> list[PageLayout]:
             lowest = max((o["bottom"] for o in marks), default=area.top)
             lines = text_lines(body)
             qr, module = _qr(rects, area)
+            regions = []
+            for table in page.find_tables():
+                for x0, top, x1, bottom in (c for row in table.rows for c in row.cells if c):
+                    held = [c for c in body if x0 <= c["x0"] and c["x1"] <= x1 and top <= c["top"] <= bottom]
+                    regions.append("\n".join(text_lines(held)))
             pages.append(
                 PageLayout(
                     number=number,
@@ -162,6 +186,7 @@ def measure(pdf_path: str | Path | io.BytesIO, paper: str) -> list[PageLayout]:
                     sizes=tuple(round(c["size"], 2) for c in body),
                     margin_sizes=tuple(round(c["size"], 2) for c in margin),
                     qr_module=module,
+                    regions=tuple(r for r in regions if r),
                 )
             )
     return pages

@@ -30,6 +30,7 @@ from leaflets.model import Personal, Severity
 from leaflets.pdf import render_pdf
 from leaflets.render import leaflet_url, print_blocks, render_html, short_revision
 from leaflets.sanitize import text_of
+from leaflets.scripts import direction
 from leaflets.settings import Pharmacy
 
 #: The combinations the issue's "Done when" names.
@@ -132,6 +133,18 @@ def decode_page_one(pdf: Path, dpi: int = 150) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
+def _holds(text: str, phrase: str) -> bool:
+    return squash(phrase) in squash(text)
+
+
+def _holds_rtl(text: str, phrase: str) -> bool:
+    """Right-to-left text comes out of pdfplumber in visual order (each word's letters reversed,
+    the words of a line right to left): every word of the phrase, in either order of letters."""
+    words = set(re.findall(r"\w+", text))
+    words |= {w[::-1] for w in words}
+    return all(w in words for w in re.findall(r"\w+", phrase))
+
+
 def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: bool = False) -> list[str]:
     """Every rule of issue 12 this PDF breaks, as readable lines."""
     settings = _settings(size, paper, personal)
@@ -173,8 +186,13 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
             problems.append("the QR code does not decode to the address at 150 dpi")
     # A list item never splits: its words all stand on one page.
     page_texts = [squash(p.text) for p in pages]
+    # (Or whole in one ruled box of one page: a list in a table column interleaves with the next.)
+    page_regions = [[squash(r) for r in p.regions] for p in pages]
     for item in list_items(render_html(leaflet, settings, personal=PERSONAL if personal else None)):
-        if len(item) < 1200 and not any(item in t for t in page_texts):
+        whole = any(
+            item in t or any(item in r for r in rs) for t, rs in zip(page_texts, page_regions, strict=True)
+        )
+        if len(item) < 1200 and not whole:
             problems.append(f"list item split across pages: {item[:50]}…")
     # A split callout is labelled on each page it continues onto, and on no other page.
     label = text["continued"].format(label=text["serious"])
@@ -183,12 +201,13 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
     if labelled != expected:
         problems.append(f"'{label}' on pages {sorted(labelled)}, callout continues on {sorted(expected)}")
     # The running footer: the trace beside "Page X of Y" on every page, at 9 pt or more.
-    trace = squash(text["trace_revision"].format(revision=short_revision(leaflet.revision)))
+    trace = text["trace_revision"].format(revision=short_revision(leaflet.revision))
+    holds = _holds_rtl if direction(leaflet.lang) == "rtl" else _holds
     for p in pages:
-        counter = squash(text["page_of"].format(page=p.number, pages=n))
-        if trace not in squash(p.margin_text) or counter not in squash(p.margin_text):
+        counter = text["page_of"].format(page=p.number, pages=n)
+        if not holds(p.margin_text, trace) or not holds(p.margin_text, counter):
             problems.append(f"page {p.number}: footer lacks the trace or the page counter")
-    if trace not in page_texts[-1]:
+    if not holds(pages[-1].text, trace):
         problems.append("the trace is not at the end of the body")
     if any(".md" in p.text or ".md" in p.margin_text for p in pages):
         problems.append("the source path is printed")
