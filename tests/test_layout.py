@@ -27,8 +27,9 @@ from leaflets import NotALeafletError, Settings, read_page
 from leaflets.discover import page_files
 from leaflets.i18n import texts
 from leaflets.model import Personal, Severity
+from leaflets.paper import short_revision
 from leaflets.pdf import render_pdf
-from leaflets.render import leaflet_url, print_blocks, render_html, short_revision
+from leaflets.render import leaflet_url, print_blocks, render_html
 from leaflets.sanitize import text_of
 from leaflets.scripts import direction
 from leaflets.settings import Pharmacy
@@ -64,16 +65,6 @@ def _leaflet_pages() -> list[Path]:
 
 
 PAGES = _leaflet_pages()
-#: Where two of the issue's rules cannot both hold, named (strict: a fix makes the test pass loudly).
-KNOWN_CONFLICTS = {
-    ("formats/pashto", "xl", "a4"): (
-        "rules conflict: in xl the disclaimer, note and trace (kept together at the end so the last "
-        "page is never a few lines) take 67% of a page and do not fit under page 1's 51%, and the "
-        "tightest spacing still needs two pages; page 1 stays under 55% full"
-    ),
-}
-
-
 def _settings(size: str, paper: str, personal: bool) -> Settings:
     pharmacy = PHARMACY if personal else Pharmacy()
     return Settings(base_url=BASE_URL, size=size, paper=paper, pharmacy=pharmacy)
@@ -226,10 +217,7 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
 
 @pytest.mark.parametrize(("size", "paper"), COMBOS, ids=[f"{s}-{p}" for s, p in COMBOS])
 @pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{p.stem}" for p in PAGES])
-def test_pagination_rules(request, layout_pdf, page, size, paper):
-    reason = KNOWN_CONFLICTS.get((f"{page.parent.name}/{page.stem}", size, paper))
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_pagination_rules(layout_pdf, page, size, paper):
     pdf = layout_pdf(page, size, paper)
     assert pagination_problems(page, size, paper, pdf) == []
 
@@ -358,7 +346,7 @@ def test_counter_prints_xl_on_a5(tmp_path):
 
 
 def test_keep_together_wraps_text_never_tags():
-    from leaflets.render import keep_together
+    from leaflets.paper import keep_together
 
     html = '<p title="500 mg">Take 500 mg or call 01234 567890; in 2024 12 people, 2-3 tablets.</p>'
     assert keep_together(html) == (
@@ -369,7 +357,7 @@ def test_keep_together_wraps_text_never_tags():
 
 
 def test_trace_line_dates_in_the_page_language():
-    from leaflets.render import display_date
+    from leaflets.paper import display_date
 
     assert display_date("2024-11-23", "en") == "23 Nov 2024"
     assert display_date("2024-11-23", "fr") == "23 nov. 2024"
