@@ -97,25 +97,34 @@ def find_page(page: str, settings: Settings) -> Path:
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
+    names = [candidate.stem for candidate in pages]
     for candidate in pages:
         try:
             text, _ = decode(candidate.read_bytes(), str(candidate), settings.max_bytes)
             meta, _, _ = split_front_matter(text, str(candidate))
         except (ContentError, OSError):
             continue
-        if str(meta.get("title", "")).strip().casefold() == wanted:
+        title = str(meta.get("title", "")).strip()
+        names.append(title)
+        if title.casefold() == wanted:
             return candidate
-    raise click.UsageError(f"no page named {page!r} in {root}/ (give a slug, a title or a path)")
+    from .library import nearest
+
+    near = nearest(page, names)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    hint = hint or " (give a slug, a title or a path)"
+    raise click.UsageError(f"no page named {page!r} in {root}/{hint}")
 
 
 @cli.command()
-@click.argument("page")
+@click.argument("pages", nargs=-1)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
-    help="Output file (default: ./<slug>.pdf or ./<slug>.html).",
+    help="Output file (default: ./<slug>.pdf or ./<slug>.html; ./prescription.pdf for several "
+    "pages). A folder (DIR/) takes the default name.",
 )
 @click.option(
     "--format",
@@ -125,25 +134,37 @@ def find_page(page: str, settings: Settings) -> Path:
     show_default=True,
     help="pdf, or the HTML document WeasyPrint prints.",
 )
+@click.option(
+    "--prescription",
+    "prescription_file",
+    default=None,
+    metavar="FILE",
+    help="Print the pages of a prescription (TOML or JSON; - reads standard input): the "
+    "patient, the date, and per item the page, directions, strength and quantity.",
+)
 @size_option
 @paper_option
 @base_url_option
 @config_option
-def render(page, output, fmt, size, paper, base_url, config) -> None:
-    """Render one PAGE (a .md path, or a slug or title in the content folder)."""
-    from .reader import read_page
+def render(pages, output, fmt, prescription_file, size, paper, base_url, config) -> None:
+    """Render PAGES (.md paths, or slugs or titles in the content folder).
+
+    \b
+    One page gives its leaflet. Several pages, or --prescription, give one PDF for a patient:
+    a "Your medicines" summary page, then each leaflet with its own page numbers and bookmark.
+    Personal details go in the --prescription file, never on the command line.
+    """
 
     settings = _settings(config, size=size, paper=paper, base_url=base_url)
-    path = find_page(page, settings)
-    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
-    for warning in leaflet.warnings:
-        LOGGER.warning(warning)
-    if not settings.base_url and not leaflet.permalink:
-        LOGGER.warning(
-            "no base_url is configured: the leaflet is printed without a QR code "
-            "(set [site] base_url in leaflets.toml or pass --base-url)"
-        )
+    if prescription_file is not None or len(pages) > 1:
+        _render_prescription(pages, prescription_file, output, fmt, settings)
+        return
+    if not pages:
+        raise click.UsageError("name a page to render (a .md path, a slug or a title)")
+    leaflet = _read(pages[0], settings)
     target = Path(output or f"{leaflet.slug}.{fmt}")
+    if output and (output.endswith("/") or target.is_dir()):
+        target = target / f"{leaflet.slug}.{fmt}"
     if fmt == "html":
         from .files import write_atomic
         from .render import render_html
@@ -154,8 +175,59 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
         return
     from .pdf import write_pdf
 
-    _, pages = write_pdf(leaflet, target, settings)
-    click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''}, {settings.size} print)")
+    _, count = write_pdf(leaflet, target, settings)
+    click.echo(f"wrote {target} ({count} page{'s' if count != 1 else ''}, {settings.size} print)")
+
+
+def _read(page: str, settings: Settings):
+    from .reader import read_page
+
+    path = find_page(page, settings)
+    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+    for warning in leaflet.warnings:
+        LOGGER.warning(warning)
+    if not settings.base_url and not leaflet.permalink:
+        LOGGER.warning(
+            f"{leaflet.source}: no base_url is configured: the leaflet is printed without a QR code "
+            "(set [site] base_url in leaflets.toml or pass --base-url)"
+        )
+    return leaflet
+
+
+def _render_prescription(pages, source, output, fmt, settings: Settings) -> None:
+    """Several pages (or a --prescription file's items) as one PDF with a summary page."""
+    from .files import write_atomic
+    from .model import Item
+    from .prescription import build, read_prescription, render_prescription
+
+    if fmt != "pdf":
+        raise click.UsageError("a prescription of several pages is printed as one PDF (--format pdf)")
+    if source is not None:
+        if pages:
+            raise click.UsageError(
+                "name the pages in the --prescription file or on the command line, not both"
+            )
+        rx, options = read_prescription(source)
+        settings = settings.replace(**{k: v for k, v in options.items() if k in ("size", "paper")})
+    else:
+        rx = build([{"page": p} for p in pages])
+    leaflets = [_read(item.page, settings) for item in rx.items]
+    # Items name what the user typed; from here on they name the page's slug.
+    rx = type(rx)(
+        items=tuple(
+            Item(lf.slug, i.directions, i.strength, i.quantity)
+            for lf, i in zip(leaflets, rx.items, strict=True)
+        ),
+        patient=rx.patient,
+        initials=rx.initials,
+        date=rx.date,
+    )
+    target = Path(output or "prescription.pdf")
+    if output and (output.endswith("/") or target.is_dir()):
+        target = target / "prescription.pdf"
+    data, count = render_prescription(leaflets, rx, settings)
+    write_atomic(data, target)
+    click.echo(f"wrote {target} ({len(leaflets)} leaflets, {count} pages, {settings.size} print)")
 
 
 @cli.command()

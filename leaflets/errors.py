@@ -43,3 +43,9 @@ class RenderError(LeafletError):
 
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
+
+
+class PrescriptionError(LeafletError):
+    """A prescription (a form, a JSON body or a --prescription file) is incomplete or wrong."""
+
+    exit_code = 2

@@ -46,6 +46,8 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8000
     serve_token: str | None = None
+    #: Host names the counter answers to besides the address it is bound to (a LAN name).
+    serve_allowed_hosts: tuple[str, ...] = ()
     #: Where the config came from, for messages.
     source: Path | None = None
 
@@ -88,7 +90,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     },
     "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
-    "serve": {"host": ("serve_host", str), "port": ("serve_port", int), "token": ("serve_token", str)},
+    "serve": {
+        "host": ("serve_host", str),
+        "port": ("serve_port", int),
+        "token": ("serve_token", str),
+        "allowed_hosts": ("serve_allowed_hosts", list),
+    },
 }
 
 
@@ -121,6 +128,10 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
                 if not isinstance(value, typ) or isinstance(value, bool):
                     kind = "number" if isinstance(typ, tuple) else typ.__name__
                     raise ConfigError(f"{path}: [{table}] {key} must be a {kind}")
+                if typ is list:
+                    if not all(isinstance(v, str) and v.strip() for v in value):
+                        raise ConfigError(f"{path}: [{table}] {key} must be a list of host names")
+                    value = tuple(v.strip() for v in value)
                 if table == "pharmacy":
                     pharmacy[name] = value
                 else:
