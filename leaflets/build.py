@@ -1,84 +1,35 @@
 """Bulk export: read every page, skip what has not changed, render the rest in parallel, and
-write PDFs atomically with a manifest that says exactly what was written.
+write outputs atomically with a manifest that says exactly what was written.
 
-1. ``plan``: read each page's bytes and hash them with everything that shapes its output
-   (templates, styles, settings, the leaflets version). A page whose hash and outputs match the
-   previous manifest is ``unchanged`` and is not even parsed.
-2. ``run``: render the rest on an executor (a process pool by default). Workers return PDF bytes;
-   only this process writes files, each through a temporary file and a rename.
-3. ``finish``: remove outputs of pages that are gone, warn about pages sharing a URL, and write
-   ``manifest.json`` (sorted, no timestamps: the same input gives the same bytes).
+1. ``plan`` (plan.py): hash each page with everything that shapes its outputs and compare with
+   the previous manifest. What is still current, a refusal included, is not even parsed.
+2. ``run``: render the rest on an executor (worker processes by default), a few jobs at a time.
+   Workers return the bytes; only this process writes files, each through a temporary file and a
+   rename, as each result arrives, and then lets the bytes go.
+3. ``finish``: remove outputs of pages that are gone (only of the kinds this build makes), warn
+   about pages sharing a URL, and write ``manifest.json`` (sorted, no timestamps).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, assets
 from .errors import BuildError
+from .executors import Executor, LocalExecutor
+from .files import write_atomic
+from .jobs import PageResult, Rendered, page_stem, render_job
+from .plan import MANIFEST, Plan, from_entry, kind, read_manifest
+from .render import without_qr
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
-MANIFEST = "manifest.json"
-STATUSES = ("rendered", "unchanged", "refused", "failed")
-
-
-@dataclass(frozen=True)
-class Output:
-    path: str
-    size: str
-    pages: int
-    bytes: int
-    sha256: str
-
-
-@dataclass
-class PageResult:
-    source: str
-    slug: str
-    title: str | None = None
-    status: str = "failed"
-    reason: str | None = None
-    url: str | None = None
-    revision: str | None = None
-    outputs: list[Output] = field(default_factory=list)
-    generic_name: str | None = None
-    #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
-    key: str = ""
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data["outputs"] = [asdict(o) for o in self.outputs]
-        return data
-
-
-@dataclass(frozen=True)
-class Job:
-    """One page to render: everything a worker needs, so a worker on any machine can do it."""
-
-    source: str  # relative to the content folder, POSIX
-    path: str  # absolute path, for messages and relative URLs
-    data: bytes
-    sizes: tuple[str, ...]
-    settings: Settings
-    key: str
-    pdf: bool = True
-    html: bool = False
-
-
-@dataclass
-class Rendered:
-    """What a worker sends back: the page's facts and, per size, the PDF bytes."""
-
-    result: PageResult
-    files: dict[str, bytes] = field(default_factory=dict)  # output path → bytes
+ProgressCallback = Callable[[int, int, PageResult], None]
 
 
 @dataclass
@@ -96,154 +47,6 @@ class BuildReport:
         return not self.interrupted and not (self.count("refused") or self.count("failed"))
 
 
-# -- hashing ---------------------------------------------------------------------------------
-
-
-def _tree_hash(*folders: Path) -> str:
-    digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(folder).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
-    """Everything but the page that shapes a PDF: templates, styles, fonts, settings, version."""
-    digest = hashlib.sha256()
-    digest.update(__version__.encode())
-    digest.update(_tree_hash(assets.templates_dir(), assets.styles_dir()).encode())
-    digest.update(assets.font_face_css().encode())
-    fields = asdict(settings)
-    fields.pop("source", None)
-    fields.pop("content_dir", None)
-    fields.pop("size", None)
-    if settings.logo is not None and Path(settings.logo).is_file():
-        fields["logo_sha256"] = hashlib.sha256(Path(settings.logo).read_bytes()).hexdigest()
-    digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
-    digest.update(",".join(sizes).encode())
-    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    return digest.hexdigest()
-
-
-def output_name(source: str, size: str) -> str:
-    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
-    stem = source[: -len(".md")] if source.endswith(".md") else source
-    return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
-
-
-# -- the worker side -------------------------------------------------------------------------
-
-
-def warm_up(settings: Settings, sizes: Iterable[str]) -> None:
-    """Import WeasyPrint and parse the stylesheets once per worker, not once per page."""
-    from .pdf import prepare
-
-    for size in sizes:
-        prepare(settings.replace(size=size))
-
-
-def render_job(job: Job) -> Rendered:
-    """Parse and render one page. Never raises: failures come back as a status and a reason."""
-    from .errors import ContentError, LeafletError, NotALeafletError
-    from .pdf import render_pdf
-    from .reader import parse_page
-    from .render import leaflet_url
-
-    result = PageResult(source=job.source, slug=Path(job.source).stem, key=job.key)
-    try:
-        leaflet = parse_page(
-            job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
-        )
-        result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
-        result.generic_name = leaflet.generic_name
-        result.url = leaflet_url(leaflet, job.settings)
-        files = {}
-        for size in job.sizes if job.pdf else ():
-            data, pages = render_pdf(leaflet, job.settings.replace(size=size))
-            name = output_name(job.source, size)
-            files[name] = data
-            result.outputs.append(Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest()))
-        if job.html:
-            from .site import render_page, site_path
-
-            path = site_path(leaflet, job.settings)
-            if path is not None:
-                pdfs = [(o.path, o.size) for o in result.outputs]
-                data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
-                files[path] = data
-                result.outputs.append(Output(path, "html", 1, len(data), hashlib.sha256(data).hexdigest()))
-        result.status = "rendered"
-        return Rendered(result, files)
-    except NotALeafletError as exc:
-        result.status, result.reason = "refused", exc.message
-    except (ContentError, LeafletError) as exc:
-        result.status, result.reason = "failed", getattr(exc, "message", None) or str(exc)
-    except Exception as exc:  # one bad page never stops the others
-        result.status, result.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
-    return Rendered(result)
-
-
-# -- the client side -------------------------------------------------------------------------
-
-ProgressCallback = Callable[[int, int, PageResult], None]
-
-
-def read_manifest(out_dir: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {p["source"]: p for p in data.get("pages", []) if isinstance(p, dict)}
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        return {}
-
-
-def _unchanged(previous: dict | None, key: str, out_dir: Path) -> PageResult | None:
-    if not previous or previous.get("key") != key or previous.get("status") not in ("rendered", "unchanged"):
-        return None
-    outputs = [Output(**o) for o in previous.get("outputs", [])]
-    for out in outputs:
-        target = out_dir / out.path
-        if not target.is_file() or target.stat().st_size != out.bytes:
-            return None
-    fields = {
-        k: previous.get(k) for k in ("source", "slug", "title", "reason", "url", "revision", "generic_name")
-    }
-    return PageResult(**fields, status="unchanged", outputs=outputs, key=key)
-
-
-def plan(
-    content_dir: Path,
-    out_dir: Path,
-    settings: Settings,
-    sizes: tuple[str, ...],
-    force: bool,
-    pdf: bool = True,
-    html: bool = False,
-) -> tuple[list[PageResult], list[Job]]:
-    """Split the pages into unchanged ones and jobs to render."""
-    env = environment_hash(settings, sizes if pdf else ()) + f":pdf={pdf}:html={html}"
-    previous = {} if force else read_manifest(out_dir)
-    unchanged, jobs = [], []
-    pages = sorted(p for p in content_dir.rglob("*.md") if p.is_file() and p.name.lower() != "readme.md")
-    for path in pages:
-        source = path.relative_to(content_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            unchanged.append(
-                PageResult(
-                    source, path.stem, status="failed", reason=f"cannot read file: {exc.strerror or exc}"
-                )
-            )
-            continue
-        key = hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
-        if (same := _unchanged(previous.get(source), key, out_dir)) is not None:
-            unchanged.append(same)
-        else:
-            jobs.append(Job(source, str(path), data, sizes, settings, key, pdf, html))
-    return unchanged, jobs
-
-
 def build_library(
     content_dir: str | Path,
     out_dir: str | Path,
@@ -257,55 +60,59 @@ def build_library(
     on_progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
-    """Build every page under ``content_dir`` into ``out_dir``. See the module docstring."""
-    from .executors import LocalExecutor
-
+    """Build every page under ``content_dir`` into ``out_dir``. See the module docstring.
+    ``jobs`` worker processes (default: the CPU count; 0 renders in this process)."""
     started = time.perf_counter()
     content_dir, out_dir = Path(content_dir), Path(out_dir)
     if not content_dir.is_dir():
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    done, todo = plan(content_dir, out_dir, settings, sizes, force, pdf, html)
-    total = len(done) + len(todo)
+    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html)
+    total = len(plan.known) + len(plan.todo)
     results: dict[str, PageResult] = {}
-    for n, result in enumerate(done, 1):
+
+    def record(result: PageResult) -> None:
         results[result.source] = result
         if on_progress:
-            on_progress(n, total, result)
+            on_progress(len(results), total, result)
+
+    for result in plan.known:
+        record(result)
     own = executor is None
-    executor = executor or LocalExecutor(jobs or os.cpu_count() or 1, settings, sizes)
+    if executor is None:
+        executor = LocalExecutor(os.cpu_count() or 1 if jobs is None else jobs, settings, sizes)
     interrupted = False
+    lost: list[PageResult] = []
     try:
-        for rendered in executor.run(render_job, todo):
-            result = _write(rendered, out_dir)
-            results[result.source] = result
-            if on_progress:
-                on_progress(len(results), total, result)
+        for rendered in executor.run(render_job, plan.jobs(lost)):
+            record(plan.carry(_write(rendered, out_dir)))
     except KeyboardInterrupt:
         interrupted = True
         executor.cancel()
     finally:
         if own:
             executor.close()
+    for result in lost:
+        record(result)
     if not interrupted:
         # Every page planned must come back: an executor that loses one must not hide it.
-        for job in todo:
-            if job.source not in results:
-                results[job.source] = PageResult(
-                    job.source,
-                    Path(job.source).stem,
-                    status="failed",
-                    reason="no result came back from the executor",
-                    key=job.key,
+        for todo in plan.todo:
+            if todo.source not in results:
+                reason = "no result came back from the executor"
+                record(
+                    PageResult(
+                        todo.source, page_stem(todo.source), status="failed", reason=reason, retry=True
+                    )
                 )
     pages = sorted(results.values(), key=lambda r: r.source)
-    if not interrupted:
-        _remove_stale(out_dir, pages)
+    leftovers = [] if interrupted else _remove_stale(out_dir, pages, plan)
     warnings = _shared_urls(pages)
+    if no_qr := sum(p.url is None and any(kind(o) == "pdf" for o in p.outputs) for p in pages):
+        warnings.append(without_qr(no_qr))
     if html and not interrupted:
         _write_site(out_dir, pages, settings)
-    _write_manifest(out_dir, pages, interrupted)
+    _write_manifest(out_dir, sorted(pages + leftovers, key=lambda r: r.source), interrupted)
     report = BuildReport(pages, warnings, time.perf_counter() - started, interrupted)
     if interrupted:
         raise BuildInterrupted(report)
@@ -321,21 +128,18 @@ class BuildInterrupted(KeyboardInterrupt):
 
 
 def _write(rendered: Rendered, out_dir: Path) -> PageResult:
-    from .files import write_atomic
-
     result = rendered.result
     try:
         for name, data in rendered.files.items():
             write_atomic(data, out_dir / name)
     except OSError as exc:
         result.status, result.reason = "failed", f"cannot write output: {exc.strerror or exc}"
-        result.outputs = []
+        result.outputs, result.retry = [], True
     return result
 
 
 def _write_site(out_dir: Path, pages: list[PageResult], settings: Settings) -> None:
     """The index and the static files every site page links to (written only when changed)."""
-    from .files import write_atomic
     from .site import render_index, static_files
 
     entries = [
@@ -352,23 +156,38 @@ def _write_site(out_dir: Path, pages: list[PageResult], settings: Settings) -> N
             write_atomic(data, target)
 
 
-def _remove_stale(out_dir: Path, pages: list[PageResult]) -> None:
-    """Outputs the previous manifest listed that no page owns any more (a removed page, a size
-    no longer built). Only files the manifest names, inside the output folder, are removed."""
+def _remove_stale(out_dir: Path, pages: list[PageResult], plan: Plan) -> list[PageResult]:
+    """Remove outputs the previous manifest listed that no page owns any more (a removed page, a
+    size no longer built), of the kinds this build makes. Only files the manifest names, inside
+    the output folder, are removed. Returns entries for the outputs of other kinds that removed
+    pages leave behind, so that a later build of that kind removes them."""
     keep = {o.path for p in pages for o in p.outputs}
+    present = {p.source for p in pages}
     root = out_dir.resolve()
-    for entry in read_manifest(out_dir).values():
-        for out in entry.get("outputs", []):
-            name = out.get("path", "") if isinstance(out, dict) else ""
-            target = (out_dir / name).resolve()
-            if name in keep or not target.is_relative_to(root) or not target.is_file():
+    leftovers = []
+    for source, entry in plan.previous.items():
+        old = from_entry(entry)
+        left = []
+        for out in old.outputs:
+            target = (out_dir / out.path).resolve()
+            if out.path in keep or not target.is_relative_to(root) or not target.is_file():
+                continue
+            if kind(out) not in plan.kinds:
+                left.append(out)
                 continue
             target.unlink()
-            LOGGER.info("removed %s (its page is gone)", name)
+            LOGGER.info("removed %s (its page is gone)", out.path)
             parent = target.parent
             while parent != root and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
+        if left and source not in present:
+            leftovers.append(
+                PageResult(
+                    source, old.slug, status="gone", reason="its page is gone", outputs=left, retry=True
+                )
+            )
+    return leftovers
 
 
 def _shared_urls(pages: list[PageResult]) -> list[str]:
@@ -384,29 +203,13 @@ def _shared_urls(pages: list[PageResult]) -> list[str]:
 
 
 def _write_manifest(out_dir: Path, pages: list[PageResult], interrupted: bool) -> None:
-    from .files import write_atomic
-
     if interrupted:
         # Keep what the previous manifest knew about pages this run did not reach.
         old = read_manifest(out_dir)
         known = {p.source for p in pages}
         pages = sorted(
-            pages + [_from_dict(v) for s, v in old.items() if s not in known], key=lambda p: p.source
+            pages + [from_entry(v) for s, v in old.items() if s not in known], key=lambda p: p.source
         )
     data = {"pages": [p.as_dict() for p in pages]}
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_atomic(text.encode("utf-8"), out_dir / MANIFEST)
-
-
-def _from_dict(entry: dict) -> PageResult:
-    outputs = [Output(**o) for o in entry.get("outputs", [])]
-    fields = {
-        k: entry.get(k)
-        for k in ("source", "slug", "title", "status", "reason", "url", "revision", "key", "generic_name")
-    }
-    fields["key"] = fields["key"] or ""
-    return PageResult(**fields, outputs=outputs)
-
-
-# Imported late to keep the type available without a cycle at import time.
-from .executors import Executor  # noqa: E402

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .discover import find_pages
 from .errors import ContentError, NotALeafletError
 from .i18n import missing
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
-from .render import leaflet_url
+from .render import leaflet_url, online_path
 from .settings import Settings
 
 
@@ -44,18 +45,6 @@ class FileReport:
             ],
             "readability": self.readability.as_dict() if self.readability else None,
         }
-
-
-def find_pages(paths: Iterable[str | Path]) -> list[Path]:
-    """Every ``.md`` file under the given files and folders, in a stable order."""
-    pages: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            pages.extend(p for p in sorted(path.rglob("*.md")) if p.name.lower() != "readme.md")
-        else:
-            pages.append(path)
-    return pages
 
 
 def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem], Readability]:
@@ -163,15 +152,11 @@ def check_pages(
             report.problems.append(Problem("error", code, exc.message, exc.line))
         else:
             report.problems, report.readability = lint(leaflet, max_grade)
-            report.url = leaflet_url(leaflet, settings) or _path_only(leaflet, settings)
+            # Without a site, compare the paths the pages would have on one.
+            report.url = leaflet_url(leaflet, settings) or online_path(leaflet, settings)
         reports.append(report)
     _duplicate_urls(reports)
     return reports
-
-
-def _path_only(leaflet: Leaflet, settings: Settings) -> str:
-    """Without a site, compare the paths the pattern gives."""
-    return leaflet_url(leaflet, settings.replace(base_url="https://site.invalid")) or ""
 
 
 def _duplicate_urls(reports: list[FileReport]) -> None:

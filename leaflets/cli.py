@@ -16,6 +16,8 @@ from .errors import ConfigError, ContentError, LeafletError
 from .settings import PAPERS, SIZES, Settings, load_settings
 
 LOGGER = logging.getLogger("leaflets")
+#: File suffix of each output format.
+SUFFIX = {"audio": "mp3"}
 
 
 class _Handler(logging.Handler):
@@ -49,10 +51,6 @@ class LeafletGroup(click.Group):
             _fail(exc)
 
 
-def _settings(config: str | None, **overrides) -> Settings:
-    return load_settings(config, **overrides)
-
-
 config_option = click.option(
     "--config",
     type=click.Path(dir_okay=False),
@@ -82,10 +80,11 @@ def cli() -> None:
 
 def find_page(page: str, settings: Settings) -> Path:
     """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
+    from .discover import has_page_suffix, page_files
     from .reader import decode, split_front_matter
 
     path = Path(page)
-    if path.suffix.lower() == ".md" or path.exists():
+    if has_page_suffix(path) or path.exists():
         if not path.exists():
             raise ContentError(path, "no such file")
         return path
@@ -93,7 +92,7 @@ def find_page(page: str, settings: Settings) -> Path:
     if not root.is_dir():
         raise click.UsageError(f"{page!r} is not a file, and there is no content folder {root}/")
     wanted = page.casefold()
-    pages = sorted(root.rglob("*.md"))
+    pages = page_files(root)
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
@@ -108,12 +107,11 @@ def find_page(page: str, settings: Settings) -> Path:
         names.append(title)
         if title.casefold() == wanted:
             return candidate
-    from .library import nearest
+    from .library import nearest  # the counter's own fuzzy search
 
     near = nearest(page, names)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-    hint = hint or " (give a slug, a title or a path)"
-    raise click.UsageError(f"no page named {page!r} in {root}/{hint}")
+    raise click.UsageError(f"no page named {page!r} in {root}/{hint or ' (give a slug, a title or a path)'}")
 
 
 @cli.command()
@@ -123,16 +121,16 @@ def find_page(page: str, settings: Settings) -> Path:
     "--output",
     type=click.Path(),
     default=None,
-    help="Output file (default: ./<slug>.pdf or ./<slug>.html; ./prescription.pdf for several "
+    help="Output file (default: ./<slug>.pdf, .html, .brf or .mp3; ./prescription.pdf for several "
     "pages). A folder (DIR/) takes the default name.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "html"]),
+    type=click.Choice(["pdf", "html", "brf", "audio"]),
     default="pdf",
     show_default=True,
-    help="pdf, or the HTML document WeasyPrint prints.",
+    help="pdf; the HTML document WeasyPrint prints; brf (braille, liblouis); audio (MP3, espeak-ng).",
 )
 @click.option(
     "--prescription",
@@ -154,17 +152,32 @@ def render(pages, output, fmt, prescription_file, size, paper, base_url, config)
     a "Your medicines" summary page, then each leaflet with its own page numbers and bookmark.
     Personal details go in the --prescription file, never on the command line.
     """
+    from .render import leaflet_url, without_qr
 
-    settings = _settings(config, size=size, paper=paper, base_url=base_url)
+    settings = load_settings(config, size=size, paper=paper, base_url=base_url)
     if prescription_file is not None or len(pages) > 1:
         _render_prescription(pages, prescription_file, output, fmt, settings)
         return
     if not pages:
         raise click.UsageError("name a page to render (a .md path, a slug or a title)")
     leaflet = _read(pages[0], settings)
-    target = Path(output or f"{leaflet.slug}.{fmt}")
+    target = Path(output or f"{leaflet.slug}.{SUFFIX.get(fmt, fmt)}")
     if output and (output.endswith("/") or target.is_dir()):
-        target = target / f"{leaflet.slug}.{fmt}"
+        target = target / f"{leaflet.slug}.{SUFFIX.get(fmt, fmt)}"
+    if fmt == "brf":
+        from .braille import write_brf
+
+        _, pages = write_brf(leaflet, target, settings)
+        click.echo(f"wrote {target} ({pages} braille page{'s' if pages != 1 else ''})")
+        return
+    if fmt == "audio":
+        from .audio import write_mp3
+
+        _, chapters = write_mp3(leaflet, target, settings)
+        click.echo(f"wrote {target} ({chapters} chapter{'s' if chapters != 1 else ''})")
+        return
+    if leaflet_url(leaflet, settings) is None:
+        LOGGER.warning(without_qr())
     if fmt == "html":
         from .files import write_atomic
         from .render import render_html
@@ -186,19 +199,15 @@ def _read(page: str, settings: Settings):
     leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
-    if not settings.base_url and not leaflet.permalink:
-        LOGGER.warning(
-            f"{leaflet.source}: no base_url is configured: the leaflet is printed without a QR code "
-            "(set [site] base_url in leaflets.toml or pass --base-url)"
-        )
     return leaflet
 
 
 def _render_prescription(pages, source, output, fmt, settings: Settings) -> None:
     """Several pages (or a --prescription file's items) as one PDF with a summary page."""
     from .files import write_atomic
-    from .model import Item
+    from .model import Item, Prescription
     from .prescription import build, read_prescription, render_prescription
+    from .render import leaflet_url, without_qr
 
     if fmt != "pdf":
         raise click.UsageError("a prescription of several pages is printed as one PDF (--format pdf)")
@@ -208,12 +217,13 @@ def _render_prescription(pages, source, output, fmt, settings: Settings) -> None
                 "name the pages in the --prescription file or on the command line, not both"
             )
         rx, options = read_prescription(source)
-        settings = settings.replace(**{k: v for k, v in options.items() if k in ("size", "paper")})
+        settings = settings.replace(**options)
     else:
         rx = build([{"page": p} for p in pages])
     leaflets = [_read(item.page, settings) for item in rx.items]
-    # Items name what the user typed; from here on they name the page's slug.
-    rx = type(rx)(
+    if any(leaflet_url(lf, settings) is None for lf in leaflets):
+        LOGGER.warning(without_qr())
+    rx = Prescription(  # from here on, items name the page's slug, not what was typed
         items=tuple(
             Item(lf.slug, i.directions, i.strength, i.quantity)
             for lf, i in zip(leaflets, rx.items, strict=True)
@@ -256,7 +266,7 @@ def check(paths, strict, fmt, max_grade, config) -> None:
 
     from .check import check_pages, grade_summary
 
-    settings = _settings(config)
+    settings = load_settings(config)
     targets = paths or (str(settings.content_dir),)
     for target in targets:
         if not Path(target).exists():
@@ -357,13 +367,11 @@ def build(
 
     from .build import BuildInterrupted, build_library
 
-    settings = _settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
+    settings = load_settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
     sizes = ("standard", "large") if size == "all" else (settings.size,)
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such content folder")
-    if not settings.base_url:
-        LOGGER.warning("no base_url is configured: leaflets are printed without a QR code")
     progress = _Progress(quiet)
 
     def on_term(signum, frame):  # SIGTERM stops a build the same way Ctrl-C does
@@ -469,10 +477,8 @@ def serve(content_dir, host, port, token, workers, config) -> None:
     from .web import is_loopback
     from .web import serve as run
 
-    settings = _settings(config)
-    host = host or settings.serve_host
-    port = port or settings.serve_port
-    token = token or settings.serve_token
+    settings = load_settings(config, serve_host=host, serve_port=port, serve_token=token or None)
+    host, port, token = settings.serve_host, settings.serve_port, settings.serve_token
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such content folder")
@@ -481,8 +487,6 @@ def serve(content_dir, host, port, token, workers, config) -> None:
             f"listening on {host} makes the page reachable from other machines: "
             "give an access token with --token (or [serve] token in leaflets.toml)"
         )
-    if token is not None and len(token) < 16:
-        raise click.UsageError("the access token must be at least 16 characters")
     run(
         source,
         settings,

@@ -41,8 +41,26 @@ class RenderError(LeafletError):
     """HTML or PDF rendering failed, or tried to reach something it must not."""
 
 
+class DeadlineError(RenderError):
+    """A stage ran past its time limit. Not a property of the page alone (the machine may be
+    busy), so a build tries the page again next time instead of remembering the failure."""
+
+
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
+
+
+class MissingSystemPackageError(LeafletError):
+    """A system library or program the task needs is not installed: an environment error.
+
+    The message names the package to install; it is never a traceback.
+    """
+
+    exit_code = 2
+
+    def __init__(self, what: str, package: str):
+        self.package = package
+        super().__init__(f"{what} is not installed: install the system package {package}")
 
 
 class PrescriptionError(LeafletError):

@@ -17,8 +17,9 @@ from markdown.serializers import to_html_string
 from markdown.treeprocessors import Treeprocessor
 
 from . import sanitize
-from .labels import last_sentence, marks_serious
+from .labels import last_sentence
 from .model import Faq, Kind, Prose, Severity, SideEffect, SideEffectGroup
+from .vocabulary import names_side_effects, only_qualifiers, says_serious
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ul", "ol"}
@@ -133,8 +134,10 @@ def _lead_in(paragraph: str) -> str:
     ("Common side effects include:"), else the whole lead-in ("… serious side effects can happen.
     These include:")."""
     last = last_sentence(paragraph)
-    if _SE_WORDS.search(last) or _FREQUENCY_WORD.search(last):
+    if names_side_effects(last) or says_serious(last):
         return last
+    # "Serious side effects need urgent care. These are rare but include:": a sentence that only
+    # names a frequency, or nothing, leaves the decision to the whole lead-in.
     return paragraph
 
 
@@ -147,34 +150,13 @@ def _question_with_answer(el: etree.Element) -> bool:
 
 
 def _severity(line: str) -> Severity:
-    return Severity.SERIOUS if marks_serious(line) else Severity.COMMON
-
-
-_SE_WORDS = re.compile(
-    r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?)|effets?\s+(?:secondaires?|indésirables?)"
-    r"|efectos?\s+(?:secundarios?|adversos?)|reacciones\s+adversas",
-    re.I,
-)
-_FREQUENCY = re.compile(
-    r"(?:(?:very|less|more|most|un|not|but|and|or|other|rare|rarely|common|commonly|uncommon|"
-    r"serious|severe|frequent|infrequent|mild|moderate|possible|potential|general|also"
-    r"|fréquents?|fréquentes?|peu|rares?|courants?|graves?|sévères?|légers?|et|mais|ou"
-    r"|frecuentes?|poco|raros?|comunes|leves|pero|y|o)[\s,/&-]*)+",
-    re.I,
-)
-
-
-_FREQUENCY_WORD = re.compile(
-    r"\b(?:common|uncommon|rare|serious|severe|frequent|mild|fréquents?|fréquentes?|rares?|graves?"
-    r"|frecuentes?|raros?|comunes)\b",
-    re.I,
-)
+    return Severity.SERIOUS if says_serious(line) else Severity.COMMON
 
 
 def _is_group_label(label: str) -> bool:
     """ "Serious side effects", "Common (>10%)", "Rare but serious" — not "Drowsiness"."""
     core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip().rstrip(":").strip()
-    return bool(_SE_WORDS.search(core) or (core and _FREQUENCY.fullmatch(core)))
+    return names_side_effects(core) or only_qualifiers(core)
 
 
 def _is_group_item(li: etree.Element) -> bool:
@@ -191,7 +173,7 @@ def _first_sentence(line: str) -> str:
 
 def _opens_serious(line: str) -> bool:
     first = _first_sentence(line)
-    return bool(_SE_WORDS.search(first)) and marks_serious(first)
+    return names_side_effects(first) and says_serious(first)
 
 
 def _rest_after(el: etree.Element, strong: etree.Element) -> etree.Element:

@@ -83,7 +83,6 @@ class View:
     qr_svg: Markup | None
     short_title: str
     source_name: str
-    size: str
     created: str | None
     inline_css: tuple[Markup, ...]
     text: dict[str, str]
@@ -92,11 +91,14 @@ class View:
     personal: Personal | None = None
 
 
-def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
-    """The online version's address, or None when no site is configured."""
-    if leaflet.permalink and leaflet.permalink.startswith(("https://", "http://")):
-        return leaflet.permalink
-    if not settings.base_url:
+_ABSOLUTE = ("https://", "http://")
+
+
+def online_path(leaflet: Leaflet, settings: Settings) -> str | None:
+    """The online version's path below the site root, URL-quoted and without a leading slash
+    (``composition/b/baclofen.html``), from the permalink or ``path_pattern``. None for an
+    absolute permalink, which names its own site."""
+    if leaflet.permalink and leaflet.permalink.startswith(_ABSOLUTE):
         return None
     if leaflet.permalink:
         path = leaflet.permalink
@@ -108,7 +110,27 @@ def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
             )
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"path_pattern {settings.path_pattern!r} is invalid: {exc}") from None
-    return settings.base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~-._")
+    return quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~-._")
+
+
+def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
+    """The online version's address, or None when no site is configured. This is the one rule
+    for the QR code: a leaflet prints one exactly when it has this address."""
+    path = online_path(leaflet, settings)
+    if path is None:
+        return leaflet.permalink
+    if not settings.base_url:
+        return None
+    return settings.base_url.rstrip("/") + "/" + path
+
+
+def without_qr(count: int = 1) -> str:
+    """The one warning for leaflets that print without a QR code (``leaflet_url`` was None)."""
+    what = "the leaflet is" if count == 1 else f"{count} leaflets are"
+    return (
+        f"no base_url is configured: {what} printed without a QR code "
+        "(set [site] base_url in leaflets.toml or pass --base-url)"
+    )
 
 
 def shorten(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
@@ -280,7 +302,6 @@ def make_view(
         qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
         source_name=(leaflet.relpath or leaflet.slug) + ".md",
-        size=settings.size,
         created=_created(leaflet),
         inline_css=css,
         text=text,

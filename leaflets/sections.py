@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .labels import classify, clean_label, is_qa_label, marks_serious
+from .labels import classify, clean_label, is_qa_label
 from .model import Kind
+from .vocabulary import says_serious
 
 Line = tuple[int, str]  # (1-based source line, text)
 
@@ -81,7 +82,7 @@ def _starts_section(
     if not name or is_qa_label(name) or name.endswith("?"):
         return False  # a question or an answer, never a section
     if current.kind is Kind.SIDE_EFFECTS and (
-        kind is Kind.SIDE_EFFECTS or (kind is None and marks_serious(name))
+        kind is Kind.SIDE_EFFECTS or (kind is None and says_serious(name))
     ):
         return False  # a group inside the side effects
     if current.level is not None:

@@ -12,7 +12,7 @@ from . import assets
 from .i18n import texts
 from .library import fold
 from .model import Leaflet
-from .render import environment, leaflet_url, make_view
+from .render import environment, make_view, online_path
 from .settings import Settings
 
 SITE_ASSETS = ("base.css", "screen.css")
@@ -21,18 +21,12 @@ SITE_ASSETS = ("base.css", "screen.css")
 def site_path(leaflet: Leaflet, settings: Settings) -> str | None:
     """Where the page lives under the output folder: the path of its online URL, below the
     configured site. None when its URL points somewhere else (an absolute permalink)."""
-    url = leaflet_url(leaflet, settings.replace(base_url=settings.base_url or "https://site.invalid"))
-    if url is None:
-        return None
-    base = urlsplit(settings.base_url or "https://site.invalid")
-    target = urlsplit(url)
-    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-        return None
-    prefix = base.path.rstrip("/") + "/"
-    path = unquote(target.path)
-    if not path.startswith(prefix):
-        return None
-    relative = path[len(prefix) :]
+    relative = online_path(leaflet, settings)
+    if relative is None:
+        relative = _below(settings.base_url, leaflet.permalink or "")
+        if relative is None:
+            return None
+    relative = unquote(relative)
     if not relative or relative.endswith("/"):
         relative += "index.html"
     # A URL never climbs out of the output folder.
@@ -40,6 +34,17 @@ def site_path(leaflet: Leaflet, settings: Settings) -> str | None:
     if clean.startswith("../") or clean == ".." or clean.startswith("/"):
         return None
     return clean
+
+
+def _below(base_url: str | None, url: str) -> str | None:
+    """The part of ``url`` below the site ``base_url``, or None when it is not on that site."""
+    if not base_url:
+        return None
+    base, target = urlsplit(base_url), urlsplit(url)
+    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        return None
+    prefix = base.path.rstrip("/") + "/"
+    return target.path[len(prefix) :] if target.path.startswith(prefix) else None
 
 
 def _up(path: str) -> str:

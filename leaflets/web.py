@@ -18,7 +18,6 @@ and renders run in worker processes (``Renderer``), so a slow page or print hold
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from contextlib import asynccontextmanager
@@ -35,7 +34,9 @@ from starlette.routing import Route
 
 from . import assets, prescription
 from .errors import LeafletError, PrescriptionError
+from .i18n import texts
 from .library import Library, PageLoading
+from .model import Edition
 from .render import environment, make_view
 from .settings import PAPERS, SIZES, Settings
 from .web_guard import (
@@ -88,7 +89,7 @@ def create_app(
     hosts = HostRules(host or settings.serve_host, settings.serve_allowed_hosts)
 
     def page(name: str, status: int = 200, policy: str = POLICY, headers: dict | None = None, **context):
-        html = env.get_template(f"web/{name}").render(settings=settings, **context)
+        html = env.get_template(f"web/{name}").render(settings=settings, text=texts("en"), **context)
         # Error pages are built here too, where no middleware adds the headers after us.
         return HTMLResponse(
             html,
@@ -153,10 +154,7 @@ def create_app(
     async def preview(request: Request) -> Response:
         entry = await entry_or_404(request.path_params["slug"])
         view = make_view(entry.leaflet, settings)
-        limits = prescription.LIMITS
-        return page(
-            "preview.html", leaflet=entry.leaflet, view=view, sizes=SIZES, papers=PAPERS, limits=limits
-        )
+        return page("preview.html", leaflet=entry.leaflet, view=view, limits=prescription.LIMITS)
 
     def pdf_response(data: bytes, name: str, headers: dict) -> Response:
         return Response(
@@ -172,8 +170,7 @@ def create_app(
     async def pdf_get(request: Request) -> Response:
         entry = await entry_or_404(request.path_params["slug"])
         size, paper = options(request.query_params)
-        key = f"{entry.leaflet.revision}:{size}:{paper}:{settings.base_url}"
-        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+        etag = f'"{Edition.of(entry.leaflet, size, paper).digest(settings.base_url or "")}"'
         headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)

@@ -14,14 +14,14 @@ import asyncio
 import concurrent.futures as cf
 import logging
 import multiprocessing
-import signal
 from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 
 from starlette.concurrency import run_in_threadpool
 
 from .errors import LeafletError, RenderError
-from .model import Leaflet, Personal, Prescription
+from .jobs import init_worker
+from .model import Edition, Leaflet, Personal, Prescription
 from .settings import PAPERS, SIZES, Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -34,15 +34,6 @@ RETRY_AFTER = 5
 
 class Busy(LeafletError):
     """More renders are waiting than the queue admits."""
-
-
-def _init_worker(settings: Settings) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .pdf import prepare
-
-    for size in SIZES:
-        for paper in PAPERS:
-            prepare(settings.replace(size=size, paper=paper))
 
 
 def _render_leaflet(leaflet: Leaflet, settings: Settings, personal: Personal | None) -> bytes:
@@ -70,7 +61,7 @@ class Renderer:
         self.workers = workers
         self.queue_limit = queue_limit
         self.pool: cf.ProcessPoolExecutor | None = None
-        self.cache: OrderedDict[tuple, bytes] = OrderedDict()
+        self.cache: OrderedDict[Edition, bytes] = OrderedDict()
         self.active = 0
         self.restarts = 0
         self.state = "stopped"
@@ -80,8 +71,8 @@ class Renderer:
         return cf.ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_init_worker,
-            initargs=(self.settings,),
+            initializer=init_worker,
+            initargs=(self.settings, SIZES, PAPERS),
         )
 
     def start(self) -> None:
@@ -155,7 +146,7 @@ class Renderer:
 
     async def pdf(self, leaflet: Leaflet, size: str, paper: str, personal: Personal | None = None) -> bytes:
         settings = self.settings.replace(size=size, paper=paper)
-        key = (leaflet.source, leaflet.revision, size, paper)
+        key = Edition.of(leaflet, size, paper)
         if not personal and key in self.cache:
             self.cache.move_to_end(key)
             return self.cache[key]
