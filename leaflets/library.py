@@ -262,7 +262,10 @@ def _score(query: str, name: str) -> float:
         return 95.0
     if len(query) < 4:
         return 0.0
-    return fuzz.partial_ratio(query, name) * (0.9 if len(query) < 6 else 1.0)
+    # A query inside a longer name is a partial match; a name shorter than the query (a brand
+    # name such as "amoxil") must match the query as a whole, or "salbutamol" finds it.
+    scorer = fuzz.partial_ratio if len(name) >= len(query) else fuzz.ratio
+    return scorer(query, name) * (0.9 if len(query) < 6 else 1.0)
 
 
 def nearest(query: str, names: Iterable[str], limit: int = 3, cutoff: float = 70.0) -> list[str]:

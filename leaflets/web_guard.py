@@ -103,7 +103,7 @@ class Guard:
 
     - ``Host`` must be one the counter answers to (``HostRules``): 421 otherwise.
     - Every request but GET and HEAD must come from our own pages (``Origin`` equal to ours, or
-      ``Sec-Fetch-Site: same-origin`` when a browser sends no Origin), or carry the access token
+      ``Sec-Fetch-Site: same-origin`` when a browser sends no Origin or "null"), or carry the token
       as a bearer header (dispensing systems, which send no Origin): 403 otherwise.
     - With a token configured, every request needs it: the cookie set by visiting ``/?token=…``
       once, or the bearer header: 401 otherwise.
@@ -125,7 +125,12 @@ class Guard:
         if request.method not in ("GET", "HEAD") and not has_token(request, self.token):
             origin = request.headers.get("origin")
             site = request.headers.get("sec-fetch-site")
-            ours = origin == f"{request.url.scheme}://{host}" if origin is not None else site == "same-origin"
+            # Our pages send no referrer, so Chromium's form posts say "Origin: null"; then the
+            # browser's own Sec-Fetch-Site decides (a sandboxed or foreign page says cross-site).
+            if origin in (None, "null"):
+                ours = site == "same-origin"
+            else:
+                ours = origin == f"{request.url.scheme}://{host}"
             if not ours:
                 response = _refuse(
                     403, "Refused", "This form was sent from another site, so it was not printed."

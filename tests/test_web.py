@@ -455,6 +455,8 @@ def test_host_must_be_the_bound_address_or_allowed(content, settings):
         ({"Origin": HERE}, 200),
         ({"Origin": "http://evil.example"}, 403),
         ({"Origin": "null"}, 403),
+        ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 200),  # Chromium, no-referrer pages
+        ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),
         ({"Origin": "http://127.0.0.1:9999"}, 403),
         ({"Sec-Fetch-Site": "same-origin"}, 200),
         ({"Sec-Fetch-Site": "cross-site"}, 403),
@@ -674,6 +676,8 @@ def test_search_finds_aliases_and_alternate_names(content, settings, tmp_path):
     ]:
         hits = client_search(content, settings, query)
         assert hits and hits[0] == slug, query
+    # A brand name shorter than the query is no partial match ("amoxil" is not in "salbutamol").
+    assert client_search(content, settings, "salbutamol") == ["salbutamol"]
     root = tmp_path / "content"
     root.mkdir()
     (root / "quellotine.md").write_text(
