@@ -196,7 +196,7 @@ def test_prescription_flow(server, page, logs):
     page.fill("#initials", "JS")
     assert serious_violations(page) == []
     # A search with no match suggests the nearest names, and that state is accessible too.
-    page.fill("#q", "baclophen")
+    page.fill("#q", "baklofin")
     page.wait_for_function("!document.getElementById('suggestions').hidden")
     assert "Did you mean Baclofen?" in page.inner_text("#suggestions")
     assert serious_violations(page) == []

@@ -695,9 +695,9 @@ def client_search(root, settings, query):
 
 
 def test_no_results_suggests_the_nearest_names(client):
-    data = client.get("/api/search", params={"q": "baclophen"}).json()
+    data = client.get("/api/search", params={"q": "baklofin"}).json()
     assert data["results"] == [] and [s["slug"] for s in data["suggestions"]] == ["baclofen"]
-    html = client.get("/", params={"q": "baclophen"}).text
+    html = client.get("/", params={"q": "baklofin"}).text
     assert "Did you mean" in html and 'href="/?q=Baclofen"' in html
     assert client.get("/api/search", params={"q": "zyloprim"}).json()["suggestions"] == []
 
