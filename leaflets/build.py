@@ -108,6 +108,7 @@ def build_library(
     pages = sorted(results.values(), key=lambda r: r.source)
     leftovers = [] if interrupted else _remove_stale(out_dir, pages, plan)
     warnings = _shared_urls(pages)
+    warnings.extend(line for p in pages for line in p.refusals)  # printed, but worth a look
     if no_qr := sum(p.url is None and any(kind(o) == "pdf" for o in p.outputs) for p in pages):
         warnings.append(without_qr(no_qr))
     if html and not interrupted:

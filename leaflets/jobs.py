@@ -37,6 +37,8 @@ class PageResult:
     generic_name: str | None = None
     #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
     key: str = ""
+    #: Sections where the page declines to inform ("I cannot provide …"), as ``file:line: …``.
+    refusals: list[str] = field(default_factory=list)
     #: The products (sizes, and the site page) this result stands for, under ``key`` ("*": all,
     #: for a page that does not parse).
     built: list[str] = field(default_factory=list)
@@ -137,6 +139,11 @@ def render_job(job: Job) -> Rendered:
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
         result.generic_name = leaflet.generic_name
+        result.refusals = [
+            f"{job.path}{f':{p.line}' if p.line else ''}: {p.message}"
+            for p in leaflet.problems
+            if p.code == "partial-refusal"
+        ]
         result.url = leaflet_url(leaflet, job.settings)
         files = {}
         result.outputs.extend(job.keep)

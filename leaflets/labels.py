@@ -30,6 +30,11 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
             best = (m.start(), order, kind)
     if best is None or (anchored and (best[0] != 0 or len(text.split()) > 5)):
         return None
+    effects = dict(SECTION_PATTERNS)[Kind.SIDE_EFFECTS].search(text)
+    if effects and effects.end() == len(text.rstrip(" .:")):
+        # "Intravenous Administration Specific Side Effects" names side effects: the words
+        # before the last keyword only qualify it.
+        return Kind.SIDE_EFFECTS
     return best[2]
 
 

@@ -103,6 +103,7 @@ def from_entry(entry: dict) -> PageResult:
         key=entry.get("key") or "",
         built=list(entry.get("built") or []),
         retry=bool(entry.get("retry", True)),
+        refusals=[str(r) for r in entry.get("refusals") or []],
     )
 
 

@@ -100,7 +100,11 @@ def _parts(block: Block, text: dict[str, str], level: int, parent: str = "") -> 
         lines.extend(_group(block.group))
         return [Part(text["serious"], level, tuple(lines), "serious", parent)]
     if block.kind == "side_effects":
-        lines = [line for group in block.groups for line in _group(group)]
+        lines = []
+        for group in block.groups:
+            if group.severity == "serious":  # serious prose, boxed where it stands in print
+                lines.append(Line(HEADING, text["serious"]))
+            lines.extend(_group(group))
         lines.extend(flatten(block.html))
         return [Part(block.label, level, tuple(lines), block.kind, parent)]
     if block.kind == "faqs":

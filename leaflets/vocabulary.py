@@ -48,6 +48,9 @@ class Words:
     sections: Mapping[Kind, tuple[str, ...]]
     #: Words that name side effects themselves ("side effects", "adverse reactions").
     side_effects: tuple[str, ...]
+    #: Nouns that name a kind of effect in a group label ("Long-term *effects*"): such a label is
+    #: a group of its own, not a sub-label of the group before it.
+    effect_nouns: tuple[str, ...]
     #: Words that say a group is serious or urgent, in a label, a lead-in or an item.
     serious: tuple[str, ...]
     #: Words that, right before a serious word, turn it round ("not", "non-", "less").
@@ -101,6 +104,7 @@ ENGLISH = Words(
         Kind.NOTE: (r"note",),
     },
     side_effects=(r"side[\s-]*effects?", r"adverse\s+(?:drug\s+)?(?:effects?|reactions?|events?)"),
+    effect_nouns=(r"effects?", r"reactions?", r"events?"),
     serious=(
         r"serious(?:ly)?",
         r"severe(?:ly)?",
@@ -123,7 +127,10 @@ ENGLISH = Words(
     not_serious=(r"(?:mild|minor)\s+(?:to|or)\s+(?:moderate\s+(?:to|or)\s+)?(?:serious|severe)",),
     frequency=words("rare rarely common commonly uncommon frequent frequently infrequent occasional"),
     grades=words("serious severe mild moderate minor"),
-    connectors=words("but and or very less more most not other possible potential general also"),
+    connectors=words(
+        "but and or very less more most not other possible potential potentially possibly general"
+        " generally usually sometimes also"
+    ),
     qa_labels=(r"[qap]\s*\d*", "question", "answer"),
     refusals=(
         r"I\s+(?:cannot|can[’']t|can\s+not|am\s+unable\s+to|am\s+not\s+able\s+to|’m\s+unable\s+to"
@@ -150,6 +157,7 @@ FRENCH = Words(
         Kind.NOTE: (r"remarque",),
     },
     side_effects=(r"effets?\s+(?:secondaires?|indésirables?)",),
+    effect_nouns=(r"effets?", r"réactions?"),
     serious=(r"graves?", r"sévères?", r"sérieux", r"sérieuses?", r"urgences?", r"immédiatement"),
     negators=(r"pas(?:\s+(?:très|trop|forcément|toujours))?", r"non", r"peu", r"moins"),
     not_serious=(r"(?:légers?|légères?)\s+à\s+(?:graves?|sévères?)",),
@@ -176,6 +184,7 @@ SPANISH = Words(
         Kind.NOTE: (r"nota",),
     },
     side_effects=(r"efectos?\s+(?:secundarios?|adversos?)", r"reacciones\s+adversas"),
+    effect_nouns=(r"efectos?", r"reacciones?"),
     serious=(r"graves?", r"severos?", r"severas?", r"urgencias?", r"inmediatamente", r"de\s+inmediato"),
     negators=(r"no(?:\s+(?:es|son|suelen\s+ser|muy))?", r"poco", r"menos"),
     not_serious=(r"leves?\s+a\s+(?:graves?|severos?|severas?)",),
@@ -218,6 +227,7 @@ _NOT_SERIOUS = _compile(
 )
 _FREQUENCY = frozenset(x.casefold() for w in LANGUAGES if w.spaced for x in w.frequency)
 _UNSPACED_FREQUENCY = tuple(x.casefold() for w in LANGUAGES if not w.spaced for x in w.frequency)
+_EFFECT_NOUNS = _compile((w, f) for w in LANGUAGES for f in w.effect_nouns)
 REFUSAL = _compile((w, f) for w in LANGUAGES for f in w.refusals)
 _SPACED_QUALIFIERS = frozenset().union(*(w._qualifiers for w in LANGUAGES if w.spaced))
 _UNSPACED_QUALIFIERS = tuple(w._qualifiers for w in LANGUAGES if not w.spaced)
@@ -236,6 +246,28 @@ def says_serious(text: str) -> bool:
 
 def names_side_effects(text: str) -> bool:
     return bool(SIDE_EFFECT_WORDS.search(text))
+
+
+def names_effects(text: str) -> bool:
+    """Whether a label names a kind of effect ("Long-term effects", "Allergic reactions")."""
+    return bool(_EFFECT_NOUNS.search(text))
+
+
+_GRADES = frozenset(x.casefold() for w in LANGUAGES if w.spaced for x in w.grades)
+_UNSPACED_GRADES = tuple(x.casefold() for w in LANGUAGES if not w.spaced for x in w.grades)
+
+
+def qualifies(text: str, *, frequency: bool = True) -> bool:
+    """Whether the words say anything about how bad (or, with ``frequency``, how often) the
+    effects are: "Serious", "mild", "not serious", "Common side effects" — not "Drug A" or
+    "These include"."""
+    if names_side_effects(text) or says_serious(text) or _NOT_SERIOUS.search(text):
+        return True
+    folded = text.casefold()
+    found = set(_TOKEN.findall(folded))
+    if found & _GRADES or any(w in folded for w in _UNSPACED_GRADES):
+        return True
+    return frequency and names_frequency(text)
 
 
 def names_frequency(text: str) -> bool:

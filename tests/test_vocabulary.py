@@ -8,7 +8,8 @@ import pytest
 
 from leaflets import Kind, Severity
 from leaflets.labels import classify
-from leaflets.markdown_ext import SectionConverter, _is_group_label
+from leaflets.markdown_ext import SectionConverter
+from leaflets.side_effects import is_group_label
 from leaflets.vocabulary import LANGUAGES, names_side_effects, only_qualifiers, says_serious
 
 
@@ -54,7 +55,7 @@ def test_section_and_severity_halves_agree_on_adverse_events():
 )
 def test_frequency_only_labels_are_group_labels(label):
     assert only_qualifiers(label)
-    assert _is_group_label(label + ":")
+    assert is_group_label(label + ":")
 
 
 @pytest.mark.parametrize("label", ["Drowsiness", "Common cold", "Rare skin rash", "Headache"])
@@ -122,14 +123,14 @@ def _best_times(labels: list[str], rounds: int = 15) -> list[float]:
         for i, label in enumerate(labels):
             start = time.perf_counter()
             for _ in range(reps):
-                _is_group_label(label)
+                is_group_label(label)
             best[i] = min(best[i], (time.perf_counter() - start) / reps)
     return best
 
 
 def _once(label: str) -> float:
     start = time.perf_counter()
-    _is_group_label(label)
+    is_group_label(label)
     return time.perf_counter() - start
 
 
