@@ -708,3 +708,19 @@ def test_counter_page_policy_allows_our_frames_only(client):
     assert "frame-src" not in client.get("/leaflets/baclofen").headers["content-security-policy"]
     pdf = client.get("/leaflets/baclofen.pdf").headers["content-security-policy"]
     assert "frame-ancestors 'self'" in pdf and "frame-src" not in pdf
+
+
+def test_a_long_summary_moves_every_leaflet_on():
+    """The summary is laid out again until the start pages it prints agree with its length."""
+    from types import SimpleNamespace
+
+    from leaflets.prescription import _settle
+
+    calls = []
+
+    def summary(first_pages):  # a summary of 20 long rows takes two pages, whatever it prints
+        calls.append(first_pages)
+        return SimpleNamespace(pages=[1, 2])
+
+    assert len(_settle(summary).pages) == 2
+    assert calls == [1, 2]  # laid out again with the leaflets starting on page 3
