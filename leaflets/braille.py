@@ -327,3 +327,11 @@ def write_brf(
 ) -> tuple[Path, int]:
     data, pages = brf_bytes(leaflet, settings, personal)
     return write_atomic(data, target), pages
+
+
+@functools.lru_cache(maxsize=1)
+def tool_versions() -> str:
+    """liblouis's version, for the build hash; loading it proves it is installed."""
+    lib = louis().lib
+    lib.lou_version.restype = ctypes.c_char_p
+    return f"liblouis {lib.lou_version().decode()}"

@@ -57,6 +57,7 @@ def build_library(
     force: bool = False,
     pdf: bool = True,
     html: bool = False,
+    formats: tuple[str, ...] = (),
     on_progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
@@ -68,7 +69,9 @@ def build_library(
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html)
+    # A missing liblouis or espeak-ng stops here, before any work, naming the package (Plan
+    # asks each format's tools for their versions).
+    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html, formats=formats)
     total = len(plan.known) + len(plan.todo)
     results: dict[str, PageResult] = {}
 

@@ -36,7 +36,7 @@ from . import assets, prescription
 from .errors import LeafletError, PrescriptionError
 from .i18n import texts
 from .library import Library, PageLoading
-from .model import Edition
+from .model import Edition, Leaflet, Personal
 from .render import environment, make_view
 from .settings import PAPERS, SIZES, Settings
 from .web_guard import (
@@ -219,6 +219,26 @@ def create_app(
         data = await renderer.prescription(leaflets, rx, size, paper)
         return pdf_response(data, prescription.file_name(rx), {"Cache-Control": "no-store"})
 
+    async def alternative(request: Request) -> Response:
+        """Braille (BRF) and audio (MP3). A POST carries the same patient fields as the PDF, in
+        the body only, and its answer is never stored."""
+        entry = await entry_or_404(request.path_params["slug"])
+        fmt = "brf" if request.url.path.endswith(".brf") else "audio"
+        personal = None
+        if request.method == "POST":
+            fields = await _read_form(request)
+            try:
+                rx = prescription.from_form({**fields, "slug": [entry.slug]})
+            except PrescriptionError as exc:
+                raise HTTPException(400, f"{exc}.") from None
+            personal = rx.personal(rx.items[0]) or None
+        data = await run_in_threadpool(_alternative, entry.leaflet, settings, fmt, personal)
+        kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
+        name = f"{entry.slug}.{'brf' if fmt == 'brf' else 'mp3'}"
+        cache = "no-store" if personal else "private, max-age=300"
+        headers = {"Cache-Control": cache, "Content-Disposition": disposition(name, "attachment")}
+        return Response(data, media_type=kind, headers=headers)
+
     async def healthz(request: Request) -> Response:
         entries = await run_in_threadpool(library.entries)
         pool = renderer.health()
@@ -291,6 +311,8 @@ def create_app(
         Route("/prescriptions.pdf", prescriptions_post, methods=["POST"]),
         Route("/leaflets/{slug:str}.pdf", pdf_get, methods=["GET"]),
         Route("/leaflets/{slug:str}.pdf", pdf_post, methods=["POST"]),
+        Route("/leaflets/{slug:str}.brf", alternative, methods=["GET", "POST"]),
+        Route("/leaflets/{slug:str}.mp3", alternative, methods=["GET", "POST"]),
         Route("/leaflets/{slug:str}", preview),
         Route("/static/{path:path}", static),
     ]
@@ -311,10 +333,24 @@ def create_app(
     return app
 
 
-def disposition(name: str) -> str:
+def disposition(name: str, kind: str = "inline") -> str:
     """RFC 6266: an ASCII fallback, and the real name (any script) as ``filename*``."""
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _alternative(leaflet: Leaflet, settings: Settings, fmt: str, personal: Personal | None) -> bytes:
+    """BRF or MP3 bytes; a missing tool or a language without a voice is a 503 with its reason."""
+    try:
+        if fmt == "brf":
+            from .braille import brf_bytes
+
+            return brf_bytes(leaflet, settings, personal)[0]
+        from .audio import mp3_bytes
+
+        return mp3_bytes(leaflet, settings, personal)[0]
+    except LeafletError as exc:
+        raise HTTPException(503, str(exc)) from None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

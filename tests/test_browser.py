@@ -67,6 +67,7 @@ def server(logs):
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert srv.started, "server did not start"
+    assert app.state.library.wait(120), "the pages were not read"
     yield f"http://127.0.0.1:{port}", app
     srv.should_exit = True
     thread.join(timeout=30)
