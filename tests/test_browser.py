@@ -174,8 +174,9 @@ def new_files_with(name: str, since: float, folders) -> list[str]:
                     data = path.read_bytes()
                 except OSError:
                     continue
-                if data.startswith(b"%PDF"):
-                    data = text(data).encode()
+                if data.startswith(b"%PDF"):  # read as text; a PDF still being written by
+                    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True)
+                    data = done.stdout if done.returncode == 0 else data  # another process: raw
                 if name.encode() in data or name.encode("utf-16-le") in data:
                     found.append(str(path))
     return found
