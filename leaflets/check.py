@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .discover import find_pages
+from .discover import find_pages, slug_collisions
 from .errors import ContentError, NotALeafletError
 from .i18n import missing
 from .model import Kind, Leaflet, Problem
@@ -51,12 +51,16 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
     """Problems the parser cannot see alone: missing or empty sections, unknown ones, grade."""
     problems = list(leaflet.problems)
     kinds = {s.kind for s in leaflet.all_sections()}
-    for kind, name in ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ")):
+    # Official leaflets (ePI, SPL) have no FAQs, disclaimer or "may not be accurate" note of their own.
+    page = leaflet.source_format == "markdown"
+    expected = ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ"))
+    for kind, name in expected if page else expected[:2]:
         if kind not in kinds:
             problems.append(Problem("warning", "missing-section", f"no {name} section"))
     if Kind.DISCLAIMER not in kinds:
-        problems.append(Problem("warning", "no-disclaimer", "no disclaimer (the default is printed)"))
-    if Kind.NOTE not in kinds:
+        level = "warning" if page else "info"
+        problems.append(Problem(level, "no-disclaimer", "no disclaimer (the default is printed)"))
+    if Kind.NOTE not in kinds and page:
         problems.append(Problem("warning", "no-note", "no note"))
     if leaflet.h1 is not None:
         problems.append(
@@ -68,7 +72,8 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
             )
         )
     for section in leaflet.all_sections():
-        if section.kind is Kind.OTHER and not section.children:  # an ingredient block is known
+        # An ingredient block is known, and so is an official section mapped by its code or title.
+        if section.kind is Kind.OTHER and not section.children and section.code is None:
             problems.append(
                 Problem(
                     "warning",
@@ -120,7 +125,7 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
             )
         )
     readability = leaflet_readability(leaflet)
-    grade = readability.fk_grade
+    grade = readability.grade
     problems.append(
         Problem(
             "info",
@@ -141,10 +146,12 @@ def check_pages(
     paths: Iterable[str | Path], settings: Settings, max_grade: float | None = None
 ) -> list[FileReport]:
     reports = []
-    for page in find_pages(paths):
+    pages = find_pages(paths)
+    clashes = slug_collisions(pages)
+    for page in pages:
         report = FileReport(str(page))
         try:
-            leaflet = read_page(page, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+            leaflet = read_page(page, content_root=settings.content_dir, **settings.read_options)
         except NotALeafletError as exc:
             report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
         except ContentError as exc:
@@ -154,6 +161,15 @@ def check_pages(
             report.problems, report.readability = lint(leaflet, max_grade)
             # Without a site, compare the paths the pages would have on one.
             report.url = leaflet_url(leaflet, settings) or online_path(leaflet, settings)
+        if page in clashes:
+            report.problems.insert(
+                0,
+                Problem(
+                    "error",
+                    "slug-collision",
+                    f"slug {page.stem!r} is also {clashes[page]}: both would print to the same files",
+                ),
+            )
         reports.append(report)
     _duplicate_urls(reports)
     return reports
@@ -176,7 +192,7 @@ def _duplicate_urls(reports: list[FileReport]) -> None:
 
 def grade_summary(reports: list[FileReport]) -> str | None:
     """Distribution of Flesch–Kincaid grades over the pages read."""
-    grades = [r.readability.fk_grade for r in reports if r.readability and r.readability.words]
+    grades = [r.readability.grade for r in reports if r.readability and r.readability.words]
     if not grades:
         return None
     bands = [("≤ 5", -99, 5), ("6–8", 5, 8), ("9–12", 8, 12), ("13–16", 12, 16), ("> 16", 16, 999)]

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-#: File name endings of pages.
-PAGE_SUFFIXES = (".md",)
+#: File name endings of official sources: FHIR ePI bundles (JSON) and FDA SPL documents (XML).
+OFFICIAL_SUFFIXES = (".json", ".xml")
+#: File name endings of pages: markdown, and the official sources.
+PAGE_SUFFIXES = (".md", *OFFICIAL_SUFFIXES)
 #: Files in a content folder that describe the folder, not a medicine.
 NOT_PAGES = ("readme.md",)
 
 
 def has_page_suffix(path: str | Path) -> bool:
     """Named like a page (whether or not it exists): how the CLI tells a path from a slug."""
-    return Path(path).suffix in PAGE_SUFFIXES
+    return Path(path).suffix.lower() in PAGE_SUFFIXES
 
 
 def is_page_file(path: Path) -> bool:
@@ -34,3 +36,17 @@ def find_pages(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         pages.extend(page_files(path) if path.is_dir() else [path])
     return pages
+
+
+def slug_collisions(paths: Iterable[Path]) -> dict[Path, Path]:
+    """Pages that share a slug (the file name without its suffix) with another page in the same
+    folder, such as ``x.md`` and ``x.json``: they would print to the same outputs. Each maps to
+    another file with its slug."""
+    by_slug: dict[tuple[Path, str], list[Path]] = {}
+    for path in paths:
+        by_slug.setdefault((path.parent, path.stem), []).append(path)
+    clashes: dict[Path, Path] = {}
+    for same in by_slug.values():
+        for path in same if len(same) > 1 else []:
+            clashes[path] = next(p for p in same if p != path)
+    return clashes

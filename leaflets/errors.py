@@ -50,6 +50,12 @@ class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
 
 
+class PortInUseError(LeafletError):
+    """``serve``: the address and port are taken by another program."""
+
+    exit_code = 3
+
+
 class MissingSystemPackageError(LeafletError):
     """A system library or program the task needs is not installed: an environment error.
 

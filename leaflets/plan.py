@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__, assets
-from .discover import page_files
+from .discover import page_files, slug_collisions
 from .jobs import Job, Output, PageResult, page_stem
 from .settings import Settings
 
@@ -176,11 +176,21 @@ class Plan:
         self.previous = read_manifest(out_dir)
         self.known: list[PageResult] = []
         self.todo: list[Todo] = []
-        for path in page_files(content_dir):
+        pages = page_files(content_dir)
+        self.clashes = slug_collisions(pages)
+        for path in pages:
             self._page(path, force)
 
     def _page(self, path: Path, force: bool) -> None:
         source = path.relative_to(self.content_dir).as_posix()
+        if path in self.clashes:
+            # x.md and x.json would print to the same outputs: neither owns them.
+            other = self.clashes[path].relative_to(self.content_dir).as_posix()
+            reason = f"slug {path.stem!r} is also {other}: both would print to the same files"
+            self.known.append(
+                PageResult(source, page_stem(source), status="failed", reason=reason, retry=True)
+            )
+            return
         try:
             data = path.read_bytes()
         except OSError as exc:

@@ -18,11 +18,14 @@ from typing import Any
 
 import yaml
 
+from .discover import OFFICIAL_SUFFIXES
+from .epi import looks_like_epi, parse_epi
 from .errors import ContentError, NotALeafletError
 from .markdown_ext import SectionConverter
 from .model import Kind, Leaflet, Problem, Section, walk
 from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
+from .spl import looks_like_spl, parse_spl
 from .vocabulary import refuses
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -126,16 +129,36 @@ def _scalar(value: Any, path: str, key: str) -> str | None:
     raise ContentError(path, f"front matter {key!r} must be text, not a {type(value).__name__}")
 
 
+MAX_BYTES_XML = 20_000_000
+
+
 def parse_page(
     data: bytes,
     path: str | Path = "<string>",
     *,
     content_root: str | Path | None = None,
     max_bytes: int = 1_000_000,
+    max_bytes_xml: int = MAX_BYTES_XML,
+    default_lang: str = "en",
     converter: SectionConverter | None = None,
 ) -> Leaflet:
-    """Parse the bytes of one page into a Leaflet. Raises ContentError (or NotALeafletError)."""
+    """Parse the bytes of one page into a Leaflet. Raises ContentError (or NotALeafletError).
+
+    The format is read from the content: a FHIR ePI document Bundle (JSON), an FDA SPL document
+    (XML in ``urn:hl7-org:v3``), or a markdown page."""
     path = str(path)
+    official = None
+    if looks_like_epi(data):
+        official = parse_epi(data, path, max_bytes=max_bytes_xml, default_lang=default_lang)
+    elif looks_like_spl(data):
+        official = parse_spl(data, path, max_bytes=max_bytes_xml, default_lang=default_lang)
+    elif Path(path).suffix.lower() in OFFICIAL_SUFFIXES:
+        kind = "a FHIR ePI Bundle" if path.lower().endswith(".json") else "an SPL document (urn:hl7-org:v3)"
+        raise ContentError(path, f"not {kind}, and not a markdown page")
+    if official is not None:
+        if not _LANG.match(official.lang):
+            raise ContentError(path, f"language {official.lang!r} is not a language tag")
+        return replace(official, slug=Path(path).stem, relpath=_relpath(Path(path), content_root))
     text, notes = decode(data, path, max_bytes)
     problems = list(notes)
     meta, body, first = split_front_matter(text, path)
@@ -174,20 +197,14 @@ def parse_page(
     problems.extend(_refusals(sections))
     if (line := looks_truncated(raw_sections)) is not None:
         problems.append(Problem("warning", "truncated", "page looks truncated: it stops mid-sentence", line))
-    lang = _scalar(meta.get("lang"), path, "lang") or "en"
+    lang = _scalar(meta.get("lang"), path, "lang") or default_lang
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
     generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = next((d for k in _DATE_KEYS if (d := _scalar(meta.get(k), path, k))), None)
     source = Path(path)
-    relpath = source.with_suffix("").name
-    if content_root is not None:
-        try:
-            relpath = source.resolve().relative_to(Path(content_root).resolve()).with_suffix("")
-            relpath = relpath.as_posix()
-        except ValueError:
-            pass
+    relpath = _relpath(source, content_root)
     return Leaflet(
         source=path,
         slug=source.stem if path != "<string>" else slugify(title),
@@ -217,6 +234,16 @@ def _aliases(value: Any, path: str) -> tuple[str, ...]:
         if name:
             names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+def _relpath(source: Path, content_root: str | Path | None) -> str:
+    """The path relative to the content folder, without suffix (``b/baclofen``)."""
+    if content_root is not None:
+        try:
+            return source.resolve().relative_to(Path(content_root).resolve()).with_suffix("").as_posix()
+        except ValueError:
+            pass
+    return source.with_suffix("").name
 
 
 def _check_nesting(lines: list[str], first: int, path: str) -> None:
@@ -335,14 +362,20 @@ def _front_matter_faqs(items: list[Any], converter: SectionConverter, line: int)
 
 
 def read_page(
-    path: str | Path, *, content_root: str | Path | None = None, max_bytes: int = 1_000_000
+    path: str | Path,
+    *,
+    content_root: str | Path | None = None,
+    max_bytes: int = 1_000_000,
+    max_bytes_xml: int = MAX_BYTES_XML,
+    default_lang: str = "en",
 ) -> Leaflet:
     """Read and parse the page at ``path``."""
     path = Path(path)
+    limit = max_bytes_xml if path.suffix.lower() in OFFICIAL_SUFFIXES else max(max_bytes, max_bytes_xml)
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            raise ContentError(path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        if size > limit:
+            raise ContentError(path, f"file is {size:,} bytes, over the {limit:,}-byte limit")
         data = path.read_bytes()
     except IsADirectoryError:
         raise ContentError(path, "is a folder, not a page") from None
@@ -350,7 +383,14 @@ def read_page(
         raise ContentError(path, "no such file") from None
     except OSError as exc:
         raise ContentError(path, f"cannot read file: {exc.strerror or exc}") from None
-    return parse_page(data, path, content_root=content_root, max_bytes=max_bytes)
+    return parse_page(
+        data,
+        path,
+        content_root=content_root,
+        max_bytes=max_bytes,
+        max_bytes_xml=max_bytes_xml,
+        default_lang=default_lang,
+    )
 
 
 def slugify(title: str) -> str:

@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .errors import ConfigError
+from .errors import ConfigError, ContentError
 from .i18n import texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
@@ -27,6 +27,8 @@ from .settings import DEFAULT_DISCLAIMER, Settings
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
+    # An official label's boxed warning prints before anything else, as the label prints it.
+    Kind.BOXED_WARNING: -1,
     Kind.GENERIC_NAME: 0,
     Kind.INTRO: 0,
     Kind.USAGE: 1,
@@ -118,10 +120,25 @@ def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
     for the QR code: a leaflet prints one exactly when it has this address."""
     path = online_path(leaflet, settings)
     if path is None:
+        if leaflet.source_format != "markdown":
+            _official_host(leaflet, settings)
         return leaflet.permalink
     if not settings.base_url:
         return None
     return settings.base_url.rstrip("/") + "/" + path
+
+
+def _official_host(leaflet: Leaflet, settings: Settings) -> None:
+    """An official source's own online version (an ePI Composition's ``url``) is linked only on
+    the configured site or a host listed in ``[site] official_hosts``."""
+    host = (urlsplit(leaflet.permalink or "").hostname or "").lower()
+    site = (urlsplit(settings.base_url).hostname or "").lower() if settings.base_url else None
+    if host not in settings.official_hosts and host != site:
+        raise ContentError(
+            leaflet.source,
+            f"the online version {leaflet.permalink} is not on the configured site or a host "
+            "listed in [site] official_hosts",
+        )
 
 
 def without_qr(count: int = 1) -> str:
@@ -244,6 +261,10 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
         return [(0, Block("glance", section.label, Markup(inline)))]
     if kind is Kind.INTRO:
         return [(0, Block("intro", "", html))]
+    if kind is Kind.BOXED_WARNING:
+        # One callout, headed by the warning's own title, holding every group in order.
+        groups = tuple(_group_view(g) for g in section.groups)
+        return [(_RANK[kind], Block("boxed", section.label, html, groups=groups))]
     if kind is Kind.SIDE_EFFECTS:
         # Serious items lead, in callouts; serious prose is boxed where it stands, beside the
         # list it qualifies (issue 11, shape 6).
@@ -311,7 +332,7 @@ def make_view(
         url=url,
         qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
-        source_name=(leaflet.relpath or leaflet.slug) + ".md",
+        source_name=(leaflet.relpath or leaflet.slug) + (Path(leaflet.source).suffix or ".md"),
         created=_created(leaflet),
         inline_css=css,
         text=text,

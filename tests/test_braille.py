@@ -290,3 +290,15 @@ def test_counter_offers_braille_and_audio(settings):
         audio = client.get("/leaflets/baclofen.mp3")
         assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
         assert audio.content[:3] == b"ID3"
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_a_heading_is_never_left_at_the_foot_of_a_page(brf, path):
+    for cells, lines in ((40, 25), (32, 20), (24, 12)):
+        for page in pages_of(brf(path, braille_cells=cells, braille_lines=lines))[1:]:
+            body = page[:-1]
+            for i, row in enumerate(body):
+                lead = len(row) - len(row.lstrip())
+                heading = row.strip() and lead > 3 and (i == 0 or not body[i - 1])
+                if heading and i > 0:
+                    assert any(r.strip() for r in body[i + 1 :]), (cells, lines, body)
