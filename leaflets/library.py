@@ -235,7 +235,10 @@ class Library:
             if score >= 80:
                 scored.append((-score, fold(entry.title), entry))
         scored.sort(key=lambda t: (t[0], t[1]))
-        hits = [e for _, _, e in scored]
+        # Typo-forgiving matches only when nothing matches as typed: "nurofen" is the brand
+        # name of one page, not a near miss of every page named ibuprofen.
+        exact = bool(scored) and -scored[0][0] >= 95
+        hits = [e for score, _, e in scored if not exact or -score >= 95]
         return hits[:limit] if limit else hits
 
     def suggest(self, query: str, limit: int = 3) -> list[Entry]:

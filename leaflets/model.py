@@ -199,6 +199,9 @@ class Leaflet:
     problems: tuple[Problem, ...] = field(default=())
     #: Other names the page gives (front matter ``aliases:``): brand names, older names.
     aliases: tuple[str, ...] = ()
+    #: The same medicine in other languages: (language tag, page path without .md), from the
+    #: ``translations:`` front matter.
+    translations: tuple[tuple[str, str], ...] = ()
     #: What the source is: ``markdown``, ``epi`` (FHIR ePI Bundle) or ``spl`` (FDA SPL).
     source_format: str = "markdown"
 

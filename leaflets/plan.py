@@ -22,6 +22,7 @@ from pathlib import Path
 from . import __version__, assets
 from .discover import page_files, slug_collisions
 from .jobs import Job, Output, PageResult, page_stem
+from .scripts import fonts_fingerprint
 from .settings import Settings
 
 MANIFEST = "manifest.json"
@@ -72,7 +73,9 @@ def format_hash(settings: Settings, fmt: str) -> str:
 
 
 def page_key(env: str, data: bytes) -> str:
-    return hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
+    # With the system fonts for the scripts the page uses: installing one rebuilds those pages.
+    fonts = fonts_fingerprint(data.decode("utf-8", "ignore")).encode()
+    return hashlib.sha256(env.encode() + hashlib.sha256(data).digest() + fonts).hexdigest()
 
 
 def kind(output: Output) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import PrescriptionError, RenderError
 from .model import Item, Leaflet, Prescription
+from .scripts import typesetting
 from .settings import Settings
 
 MAX_ITEMS = 20
@@ -172,13 +173,15 @@ def render_prescription(
 ) -> tuple[bytes, int]:
     """(PDF bytes, page count): the summary page, then each item's personalised leaflet."""
     from . import pdf  # WeasyPrint only when printing
-    from .render import environment, render_html
+    from .render import environment, leaflet_typesetting, render_html
 
     documents = []
     for leaflet, item in zip(leaflets, prescription.items, strict=True):
-        html = render_html(leaflet, settings, personal=prescription.personal(item))
+        personal = prescription.personal(item)
         try:
-            documents.append(pdf.html_to_document(html, settings, lang=leaflet.lang))
+            ts = leaflet_typesetting(leaflet, personal)
+            html = render_html(leaflet, settings, personal=personal)
+            documents.append(pdf.html_to_document(html, settings, typesetting=ts))
         except RenderError as exc:
             raise RenderError(f"{leaflet.source}: {exc}") from None
     counts = [len(d.pages) for d in documents]
@@ -197,7 +200,9 @@ def render_prescription(
             title=title(prescription),
             date=long_date(prescription.date),
         )
-        return pdf.html_to_document(html, settings)
+        # The summary prints patient and medicine names, which may be in any script.
+        ts = typesetting("en", html)
+        return pdf.html_to_document(html, settings, typesetting=ts)
 
     cover = _settle(summary)
     key = [prescription.date, settings.size, settings.paper, *(lf.revision for lf in leaflets)]

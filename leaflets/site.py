@@ -15,7 +15,7 @@ from .model import Leaflet
 from .render import environment, make_view, online_path
 from .settings import Settings
 
-SITE_ASSETS = ("base.css", "screen.css")
+SITE_ASSETS = ("base.css", "screen.css", "scripts.css")
 
 
 def site_path(leaflet: Leaflet, settings: Settings) -> str | None:

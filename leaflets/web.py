@@ -140,6 +140,14 @@ def create_app(
             max_items=prescription.MAX_ITEMS,
         )
 
+    def held(slug: str) -> bool:
+        """Whether the counter holds a printable page for ``slug`` now (never waits for one)."""
+        try:
+            entry = library.get(slug, timeout=0)
+        except PageLoading:
+            return False
+        return bool(entry and entry.leaflet)
+
     async def api_search(request: Request) -> Response:
         query = request.query_params.get("q", "")[:FIELD_LIMIT]
         hits = await run_in_threadpool(library.search, query, 50)
@@ -154,7 +162,11 @@ def create_app(
     async def preview(request: Request) -> Response:
         entry = await entry_or_404(request.path_params["slug"])
         view = make_view(entry.leaflet, settings)
-        return page("preview.html", leaflet=entry.leaflet, view=view, limits=prescription.LIMITS)
+        # "Print in …" the translations the counter holds (a page may name one it lacks).
+        others = await run_in_threadpool(lambda: [t for t in view.translations if held(t.slug)])
+        return page(
+            "preview.html", leaflet=entry.leaflet, view=view, limits=prescription.LIMITS, translations=others
+        )
 
     def pdf_response(data: bytes, name: str, headers: dict) -> Response:
         return Response(
@@ -257,6 +269,7 @@ def create_app(
     static_files = {
         "screen.css": assets.styles_dir() / "screen.css",
         "base.css": assets.styles_dir() / "base.css",
+        "scripts.css": assets.styles_dir() / "scripts.css",
         "app.js": assets.templates_dir() / "web" / "app.js",
     }
     for folder in assets.font_dirs():

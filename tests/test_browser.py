@@ -193,7 +193,7 @@ def test_prescription_flow(server, page, logs):
     assert serious_violations(page) == []
     add(page, "ventolin", "Two puffs as needed", "100 micrograms inhaler", "1")
     add(page, "lipitor", "One, three times a day", "500 mg capsules", "21")
-    add(page, "omeprazole", "One each morning", "20 mg capsules", "28")
+    add(page, "losec", "One each morning", "20 mg capsules", "28")
     page.fill("#patient", PATIENT)
     page.fill("#initials", "JS")
     assert serious_violations(page) == []
@@ -262,7 +262,7 @@ def test_a_prescription_of_five_and_of_one(server, page):
     base, _ = server
     captured = capture_pdfs(page)
     page.goto(base + "/")
-    for query in ("ventolin", "augmentin", "omeprazole", "nurofen", "lipitor"):
+    for query in ("ventolin", "augmentin", "losec", "nurofen", "lipitor"):
         add(page, query, f"As directed for {query}")
     page.fill("#patient", "Five Items")
     sent = print_and_wait(page, captured)
@@ -314,3 +314,15 @@ def test_axe_check_can_fail(page):
     found = serious_violations(page)
     assert any(v.startswith("label:") for v in found)
     assert any(v.startswith("image-alt:") for v in found)
+
+
+def test_counter_previews_a_right_to_left_leaflet(server, page):
+    base, _ = server
+    page.goto(base + "/leaflets/paracetamol-ar")
+    article = page.locator("article.leaflet")
+    assert article.get_attribute("lang") == "ar" and article.get_attribute("dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('article.leaflet')).direction") == "rtl"
+    assert serious_violations(page) == []
+    page.goto(base + "/leaflets/ibuprofen-zh")
+    assert page.locator("article.leaflet").get_attribute("lang") == "zh-CN"
+    assert serious_violations(page) == []
