@@ -139,30 +139,35 @@ def find_page(page: str, settings: Settings) -> Path:
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
-    titles = []
+    names: dict[str, Path] = {candidate.stem: candidate for candidate in pages}
     for candidate in (p for p in pages if p.suffix.lower() == ".md"):
         try:
             text, _ = decode(candidate.read_bytes(), str(candidate), settings.max_bytes)
             meta, _, _ = split_front_matter(text, str(candidate))
         except (ContentError, OSError):
             continue
-        title = str(meta.get("title", "")).strip()
-        if title.casefold() == wanted:
-            return candidate
-        titles.append(title)
-    hint = did_you_mean(page, [p.stem for p in pages] + titles)
+        aliases = meta.get("aliases") or []
+        for name in [meta.get("title", ""), *(aliases if isinstance(aliases, list) else [aliases])]:
+            name = str(name).strip()
+            if name.casefold() == wanted:
+                return candidate
+            names.setdefault(name, candidate)
+    hint = did_you_mean(page, names)
     raise click.UsageError(f"no page named {page!r} in {root}/{hint} (give a slug, a title or a path)")
 
 
-def did_you_mean(name: str, candidates: list[str]) -> str:
-    """ ", did you mean 'baclofen'?" for the closest names, or nothing."""
-    import difflib
+def did_you_mean(name: str, candidates: dict[str, Path]) -> str:
+    """ ", did you mean 'baclofen'?" for the closest names (the counter's own fuzzy search), one
+    per page, or nothing."""
+    from .library import nearest
 
-    folded = {c.casefold(): c for c in candidates}
-    close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+    best: dict[Path, str] = {}
+    for found in nearest(name, [c for c in candidates if c], limit=9):
+        best.setdefault(candidates[found], found)
+    close = list(best.values())[:3]
     if not close:
         return ""
-    return ", did you mean " + " or ".join(repr(folded[c]) for c in close) + "?"
+    return ", did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 @cli.command()
