@@ -330,6 +330,24 @@ def test_prescription_of_one(client, tmp_path):
     assert outline(path) == ["Your medicines", "Baclofen"]
 
 
+def test_the_summary_speaks_the_leaflets_language(client, tmp_path):
+    """Arabic leaflets get an Arabic, right-to-left summary; a mixed prescription an English one
+    unless the form asks for a language; a tag that is not one is refused."""
+    path = tmp_path / "ar.pdf"
+    path.write_bytes(post_rx(client, rx_form(("paracetamol-ar", "", "", "16"))).content)
+    first = pages_text(path)[0]
+    assert "أدويتك" in first and "Your medicines" not in first and "ديسمبر" in first  # the month too
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "وصفة طبية" in info and PATIENT not in info  # the title, in Arabic, never the patient
+    mixed = rx_form(("paracetamol-ar", "", "", ""), ("baclofen", "", "", ""))
+    path.write_bytes(post_rx(client, mixed).content)
+    assert "Your medicines" in pages_text(path)[0]
+    path.write_bytes(post_rx(client, [*mixed, ("lang", "fr")]).content)
+    assert "Vos médicaments" in pages_text(path)[0] and "1 décembre 2026" in pages_text(path)[0]
+    refused = post_rx(client, [*mixed, ("lang", "not a language")])
+    assert refused.status_code == 400 and "language tag" in refused.text
+
+
 def test_prescription_of_three(client, tmp_path):
     items = [
         ("salbutamol", "Two puffs as needed", "Inhaler", "1 inhaler"),
