@@ -242,14 +242,14 @@ def render_prescription(
         return pdf.html_to_document(html, settings, typesetting=ts)
 
     lang = summary_lang(prescription, leaflets)
-    cover = _settle(summary)
+    cover = settle(summary)
     key = [prescription.date, settings.size, settings.paper, *(lf.revision for lf in leaflets)]
     ident = hashlib.md5(":".join(key).encode()).hexdigest()
     data = pdf.documents_to_pdf([cover, *documents], settings, identifier=ident)
     return data, len(cover.pages) + sum(counts)
 
 
-def _settle(summary: Callable[[int], Any]):
+def settle(summary: Callable[[int], Any]):
     """Lay out the summary until the page numbers it prints agree with its own length (a long
     prescription's summary may take two pages, which moves every leaflet on by one)."""
     guess = 1

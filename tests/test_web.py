@@ -751,7 +751,7 @@ def test_a_long_summary_moves_every_leaflet_on():
     """The summary is laid out again until the start pages it prints agree with its length."""
     from types import SimpleNamespace
 
-    from leaflets.prescription import _settle
+    from leaflets.prescription import settle
 
     calls = []
 
@@ -759,7 +759,7 @@ def test_a_long_summary_moves_every_leaflet_on():
         calls.append(first_pages)
         return SimpleNamespace(pages=[1, 2])
 
-    assert len(_settle(summary).pages) == 2
+    assert len(settle(summary).pages) == 2
     assert calls == [1, 2]  # laid out again with the leaflets starting on page 3
 
 
