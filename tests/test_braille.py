@@ -373,3 +373,13 @@ def test_counter_makes_a_prescription_in_braille_and_audio(settings):
         arabic = [("slug", "paracetamol-ar"), ("slug", "baclofen")]
         refused = client.post("/prescriptions.brf", content=urlencode(arabic), headers=typed)
         assert refused.status_code == 503 and "paracetamol-ar" in refused.text
+
+
+def test_render_several_pages_as_one_braille_file(tmp_path):
+    out = tmp_path / "pack.brf"
+    result = CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 leaflets" in result.output and "braille pages" in result.output
+    summary = " ".join(back(pages_of(out.read_bytes())[1], "en-ueb-g2.ctb"))
+    assert "Your medicines" in summary and summary.index("Salbutamol") < summary.index("Baclofen")
+    assert CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "--format", "html"]).exit_code == 2
