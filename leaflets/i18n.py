@@ -43,6 +43,15 @@ MESSAGES: dict[str, str] = {
     "medicine": N_("Medicine"),
     "directions": N_("Directions"),
     "pharmacist": N_("Pharmacist"),
+    "strength": N_("Strength and form"),
+    "quantity": N_("Quantity"),
+    "dispensed": N_("Dispensed"),
+    "your_medicines": N_("Your medicines"),
+    "date": N_("Date"),
+    "leaflet": N_("Leaflet"),
+    "starts_on": N_("page {page}"),
+    "pack_count": N_("Medicines in this pack: {count}"),
+    "prescription_title": N_("Prescription, {date}"),
     "general_info": N_("general information"),
     "pdf_standard": N_("Printable PDF (standard print)"),
     "pdf_large": N_("Printable PDF (large print)"),
@@ -166,7 +175,7 @@ def page_counter_css(lang: str, *, rtl: bool = False) -> str:
     (the trace string is set from the title, see print.css). A right-to-left page mirrors the
     footer: the page number on the left, the title on the right."""
     template = texts(lang)["page_of"]
-    parts = ["string(trace)", css_string(" · ")]
+    parts = ["string(trace)"]  # "Revision 4539173c · 23 Nov 2024 · ", or nothing (a summary page)
     rest = template
     while rest:
         before, marker, rest = _split_marker(rest)

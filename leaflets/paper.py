@@ -9,7 +9,7 @@ import re
 
 from markupsafe import Markup
 
-from .model import Leaflet, Personal
+from .model import Leaflet
 from .settings import Settings
 
 _EMPTY = Markup("")
@@ -63,14 +63,13 @@ def display_date(date: str, lang: str) -> str:
         return format_date(day, "d MMM y", locale="en")
 
 
-def running_header(personal: Personal | None, settings: Settings, text: dict[str, str]) -> str:
-    """Patient and pharmacy phone for every page's header; empty for an unpersonalised leaflet.
-    The phone's spaces are no-break spaces: a number never breaks across lines."""
-    if not personal:
-        return ""
+def running_header(patient: str, settings: Settings, text: dict[str, str]) -> str:
+    """The running header of every page printed for one patient (a personalised leaflet, each
+    leaflet of a prescription and its summary): the patient and the pharmacy's phone. The
+    phone's spaces are no-break spaces: a number never breaks across lines."""
     parts = []
-    if personal.patient:
-        parts.append(f"{text['patient']}: {personal.patient}")
+    if patient:
+        parts.append(f"{text['patient']}: {patient}")
     phone = settings.pharmacy.phone.strip()
     if phone:
         who = settings.pharmacy.name.strip() or text["phone"]

@@ -168,32 +168,54 @@ def html_to_pdf(
     refit: Callable[[int], str] | None = None,
 ) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError.
+    ``refit`` as for html_to_document."""
+    document = html_to_document(html, settings, stylesheets=stylesheets, typesetting=typesetting, refit=refit)
+    return documents_to_pdf([document], settings, identifier=identifier), len(document.pages)
 
-    ``refit(level)`` gives the same document with tighter spacing, for the layouts the
-    pagination rules may ask for when the first wastes paper (``paginate.settle``)."""
+
+_OPTIONS = {"pdf_variant": "pdf/ua-1", "presentational_hints": False}  # page content never styles itself
+
+
+def html_to_document(
+    html: str,
+    settings: Settings,
+    *,
+    stylesheets: bool = True,
+    typesetting: Typesetting | None = None,
+    refit: Callable[[int], str] | None = None,
+):
+    """Lay out an HTML document (a WeasyPrint Document, pages not yet written), within the render
+    deadline. Raises RenderError. ``refit(level)`` gives the same document with tighter spacing,
+    for the layouts the pagination rules may ask for when the first wastes paper
+    (``paginate.settle``); without it the document is laid out once (a prescription's summary)."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     base = assets.templates_dir().as_uri() + "/"
-    try:
+    with _render_errors(settings):
         sheets = state.stylesheets(settings, fetcher, typesetting) if stylesheets else []
-        options = {
-            "stylesheets": sheets,
-            "pdf_variant": "pdf/ua-1",
-            "pdf_identifier": identifier.encode("ascii"),
-            "presentational_hints": False,  # page content never styles itself
-        }
+
+        def layout(text: str, extra: str = ""):
+            css = [*sheets, CSS(string=extra, font_config=state.font_config)] if extra else sheets
+            document = HTML(string=text, base_url=base, url_fetcher=fetcher)
+            return document, document.render(font_config=state.font_config, stylesheets=css, **_OPTIONS)
+
         with deadline(settings.render_timeout):
+            return paginate.settle(layout, html, refit)
 
-            def layout(text: str, extra: str = ""):
-                document = HTML(string=text, base_url=base, url_fetcher=fetcher)
-                css = [*sheets, CSS(string=extra, font_config=state.font_config)] if extra else sheets
-                return document, document.render(
-                    font_config=state.font_config, **{**options, "stylesheets": css}
-                )
 
-            rendered = paginate.settle(layout, html, refit)
-            options.pop("stylesheets")
-            return rendered.write_pdf(**options), len(rendered.pages)
+def documents_to_pdf(documents: list, settings: Settings, *, identifier: str) -> bytes:
+    """Write laid-out documents as one PDF: the pages in order, the first document's metadata,
+    and each document's headings in one outline. Every document keeps its own page numbers."""
+    first = documents[0]
+    joined = first if len(documents) == 1 else first.copy([p for d in documents for p in d.pages])
+    with _render_errors(settings), deadline(settings.render_timeout):
+        return joined.write_pdf(pdf_identifier=identifier.encode("ascii"), **_OPTIONS)
+
+
+@contextlib.contextmanager
+def _render_errors(settings: Settings):
+    try:
+        yield
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise RenderError(str(cause)) from None

@@ -391,6 +391,7 @@ def page_text(leaflet: Leaflet, personal: Personal | None = None) -> str:
         parts += [f.question + f.answer for f in section.faqs]
     if personal:
         parts += [personal.patient, personal.directions, personal.initials]
+        parts += [personal.strength, personal.quantity]
     return "\n".join(parts)
 
 
@@ -426,7 +427,7 @@ def make_view(
         personal=personal or None,
         trace=trace_line(leaflet, text),
         url_html=url_html(url),
-        running_header=running_header(personal, settings, text),
+        running_header=running_header(personal.patient, settings, text) if personal else "",
         fit=fit,
         typesetting=ts,
         translations=translations(leaflet, settings),

@@ -65,6 +65,8 @@ def _leaflet_pages() -> list[Path]:
 
 
 PAGES = _leaflet_pages()
+
+
 def _settings(size: str, paper: str, personal: bool) -> Settings:
     pharmacy = PHARMACY if personal else Pharmacy()
     return Settings(base_url=BASE_URL, size=size, paper=paper, pharmacy=pharmacy)
@@ -372,3 +374,35 @@ def test_trace_line_names_an_official_document_by_its_own_short_id():
     assert short_revision("epi-paracetamol-t1 · a6ebe58d5ca2") == "epi-paracetamol-t1"
     oid = "urn:oid:2.16.840.1.113883.3.9999.1.2.3.4.5.6.7.8.9 v2 · a6ebe58d5ca2"
     assert short_revision(oid) == "…113883.3.9999.1.2.3.4.5.6.7.8.9 v2"
+
+
+def test_a_prescription_keeps_each_leaflets_pagination_and_one_running_header(tmp_path):
+    """Each leaflet of a prescription meets the rules on its own pages (its own refit; the
+    summary page, laid out once, is exempt from the 55% rule), and every page, the summary's
+    too, carries the one running header: the patient and the pharmacy's phone, once."""
+    from leaflets.prescription import build, render_prescription
+
+    settings = _settings("standard", "a4", personal=True)
+    # Two leaflets whose first layout ends on a page of a few lines, and the long callout.
+    pages = [
+        FIXTURES / "shapes" / "issue11" / "01-bare-group-labels.md",
+        FIXTURES / "shapes" / "label-heading.md",
+        LONGTESTOL,
+    ]
+    rx = build([{"page": str(p), "directions": "One at night"} for p in pages], patient="Jane Doe")
+    data, count = render_prescription([read_page(p, settings) for p in pages], rx, settings)
+    pdf = tmp_path / "rx.pdf"
+    pdf.write_bytes(data)
+    measured = measure(pdf, "a4")
+    assert len(measured) == count
+    for p in measured:
+        header = squash(p.margin_text)
+        assert header.count(squash("Jane Doe")) == 1 and header.count("01234567890") == 1, p.margin_text
+    # Each leaflet restarts "Page 1 of N": its pages follow the summary, one run per leaflet.
+    starts = [p.number for p in measured if re.search(r"Page 1 of \d+", p.margin_text)]
+    summary = starts[0]  # "Page 1 of 1" of the summary
+    runs = [measured[a - 1 : b - 1] for a, b in zip(starts[1:], [*starts[2:], count + 1], strict=True)]
+    assert summary == 1 and len(runs) == len(pages)
+    for page, run in zip(pages, runs, strict=True):
+        assert under_filled(run) == [] and not short_last_page(run), (page.stem, [p.fill for p in run])
+        assert run[0].qr is not None  # the QR code on each leaflet's own page 1
