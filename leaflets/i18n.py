@@ -186,8 +186,8 @@ def page_counter_css(lang: str, *, rtl: bool = False) -> str:
     counter = "content: " + " ".join(parts) + ";"
     if rtl:
         return (
-            "@page { @bottom-left { " + counter + " } "
-            "@bottom-right { content: string(drugname); vertical-align: top; padding-top: 4mm; } }"
+            "@page { @bottom-left { " + counter + " width: 55%; } "
+            "@bottom-right { content: string(drugname); width: 45%; } }"
         )
     return "@page { @bottom-right { " + counter + " } }"
 

@@ -71,9 +71,9 @@ def wasteful(document) -> bool:
 def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
     """The laid-out document to print. ``layout(html, extra_css="")`` → (HTML, Document);
     ``refit(level)`` → the document's HTML with tighter spacing. When the first layout wastes
-    paper, the tighter levels are tried in turn, and one that saves a page, or keeps the count
-    and wastes none, is taken; when that leaves a last page of a few lines, the page is started
-    earlier (``carry_rule``). Only the leaflets that waste paper pay for more layouts."""
+    paper, the tighter levels are tried in turn, and the first that saves a page is taken; when
+    none leaves the leaflet without waste and its last page holds a few lines, that page is
+    started earlier (``carry_rule``). Only the leaflets that waste paper pay for more layouts."""
     source, rendered = layout(html)
     if refit is None or len(rendered.pages) > MAX_REFIT_PAGES or not wasteful(rendered):
         return rendered
@@ -81,8 +81,7 @@ def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
     for level in FIT_LEVELS:
         tighter_text = refit(level)
         tighter_source, tighter = layout(tighter_text)
-        fewer = len(tighter.pages) < len(rendered.pages)
-        if fewer or (len(tighter.pages) == len(rendered.pages) and not wasteful(tighter)):
+        if len(tighter.pages) < len(rendered.pages):
             text, source, rendered = tighter_text, tighter_source, tighter
         if not wasteful(rendered):
             return rendered

@@ -46,7 +46,8 @@ _RANK = {
     Kind.DISCLAIMER: 8,
     Kind.NOTE: 8,
 }
-RUNNING_TITLE_MAX = 60
+#: The running footer's title, shortened to two lines of its box at each size.
+RUNNING_TITLE_MAX = {"standard": 60, "large": 48, "xl": 40}
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def without_qr(count: int = 1) -> str:
     )
 
 
-def shorten(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
+def shorten(title: str, limit: int = RUNNING_TITLE_MAX["standard"]) -> str:
     if len(title) <= limit:
         return title
     cut = title[: limit - 1].rstrip()
@@ -417,7 +418,7 @@ def make_view(
         blocks=print_blocks(leaflet, settings, personal),
         url=url,
         qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
-        short_title=shorten(leaflet.title),
+        short_title=shorten(leaflet.title, RUNNING_TITLE_MAX[settings.size]),
         source_name=(leaflet.relpath or leaflet.slug) + (Path(leaflet.source).suffix or ".md"),
         created=_created(leaflet),
         inline_css=css,

@@ -19,7 +19,7 @@ import page as pdf_validator
 import pdfplumber
 import pytest
 import zxingcpp
-from conftest import BASE_URL, FIXTURES, ROOT, squash
+from conftest import BASE_URL, FIXTURES, ROOT, pdftotext, squash
 from pdf_layout import PT_PER_MM, measure, printable_area, short_last_page, under_filled
 from PIL import Image
 
@@ -27,7 +27,7 @@ from leaflets import NotALeafletError, Settings, read_page
 from leaflets.discover import page_files
 from leaflets.i18n import texts
 from leaflets.model import Personal, Severity
-from leaflets.paper import short_revision
+from leaflets.paper import display_date, short_revision
 from leaflets.pdf import render_pdf
 from leaflets.render import leaflet_url, print_blocks, render_html
 from leaflets.sanitize import text_of
@@ -202,6 +202,14 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
             problems.append(f"page {p.number}: footer lacks the trace or the page counter")
     if not holds(pages[-1].text, trace):
         problems.append("the trace is not at the end of the body")
+    if leaflet.lang.startswith("en"):
+        # "Page 2 of 5" and the page's date never break across the footer's lines.
+        date = display_date(leaflet.date, leaflet.lang) if leaflet.date else ""
+        for number, sheet in enumerate(pdftotext(pdf, "-layout").split("\f")[:n], 1):
+            lines = [" ".join(line.split()) for line in sheet.splitlines()]
+            for words in (text["page_of"].format(page=number, pages=n), date):
+                if words and not any(words in line for line in lines):
+                    problems.append(f"page {number}: {words!r} breaks across lines")
     if any(".md" in p.text or ".md" in p.margin_text for p in pages):
         problems.append("the source path is printed")
     sizes = [size for p in pages for size in p.sizes + p.margin_sizes]
@@ -330,7 +338,10 @@ def test_counter_prints_xl_on_a5(tmp_path):
     content.mkdir(parents=True)
     content.joinpath("baclofen.md").write_bytes(BACLOFEN.read_bytes())
     settings = Settings(base_url=BASE_URL, pharmacy=PHARMACY)
-    with TestClient(create_app(tmp_path / "content", settings, workers=0)) as client:
+    here = "http://127.0.0.1:8000"  # the counter's bound address, as its own page talks to it
+    app = create_app(tmp_path / "content", settings, workers=0)
+    with TestClient(app, base_url=here, headers={"Origin": here}) as client:
+        assert app.state.library.wait(120)
         preview = client.get("/leaflets/baclofen")
         assert 'value="xl"' in preview.text and 'value="a5"' in preview.text
         assert 'href="/static/counter-print.css" media="print"' in preview.text
@@ -359,8 +370,6 @@ def test_keep_together_wraps_text_never_tags():
 
 
 def test_trace_line_dates_in_the_page_language():
-    from leaflets.paper import display_date
-
     assert display_date("2024-11-23", "en") == "23 Nov 2024"
     assert display_date("2024-11-23", "fr") == "23 nov. 2024"
     assert display_date("November 2024", "en") == "November 2024"  # as written
