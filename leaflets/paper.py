@@ -35,13 +35,21 @@ def short_revision(revision: str) -> str:
     return f"{ident} v{match['version']}" if match["version"] else ident
 
 
-def trace_line(leaflet: Leaflet, text: dict[str, str]) -> str:
+#: A date written as something else than a date is cut to this length in the running footer
+#: (whose two lines hold the counter too); the body's trace line prints it whole.
+FOOTER_DATE_MAX = 20
+
+
+def trace_line(leaflet: Leaflet, text: dict[str, str], *, footer: bool = False) -> str:
     """The revision id and the page's own date, as the patient reads them."""
     parts = (
         [text["trace_revision"].format(revision=short_revision(leaflet.revision))] if leaflet.revision else []
     )
     if leaflet.date:  # a date never breaks across lines of the footer
-        parts.append(display_date(leaflet.date, leaflet.lang).replace(" ", "\u00a0"))
+        date = display_date(leaflet.date, leaflet.lang)
+        if footer and len(date) > FOOTER_DATE_MAX:
+            date = date[: FOOTER_DATE_MAX - 1].rstrip() + "…"
+        parts.append(date.replace(" ", "\u00a0"))
     return " · ".join(parts)
 
 

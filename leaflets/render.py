@@ -123,6 +123,8 @@ class View:
     personal: Personal | None = None
     #: "Revision 4539173c · 23 Nov 2024": the running footer and the end of the body.
     trace: str = ""
+    #: The same in the running footer (a long date as written cut short, see paper.trace_line).
+    footer_trace: str = ""
     #: The online address with break opportunities after "/" only (hyphens break by themselves).
     url_html: Markup = _EMPTY
     #: The running header of every page of a personalised leaflet (patient, pharmacy phone).
@@ -427,6 +429,7 @@ def make_view(
         logo_uri=assets.logo_url(settings),
         personal=personal or None,
         trace=trace_line(leaflet, text),
+        footer_trace=trace_line(leaflet, text, footer=True),
         url_html=url_html(url),
         running_header=running_header(personal.patient, settings, text) if personal else "",
         fit=fit,

@@ -203,8 +203,10 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
     if not holds(pages[-1].text, trace):
         problems.append("the trace is not at the end of the body")
     if leaflet.lang.startswith("en"):
-        # "Page 2 of 5" and the page's date never break across the footer's lines.
+        # "Page 2 of 5" and the page's date never break across the footer's lines (a date the
+        # tool formats; one written as something else is cut short there).
         date = display_date(leaflet.date, leaflet.lang) if leaflet.date else ""
+        date = "" if date == leaflet.date else date
         for number, sheet in enumerate(pdftotext(pdf, "-layout").split("\f")[:n], 1):
             lines = [" ".join(line.split()) for line in sheet.splitlines()]
             for words in (text["page_of"].format(page=number, pages=n), date):
