@@ -13,13 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import urls
+from .build import output_name
+from .characters import describe, disguising
 from .errors import ContentError, NotALeafletError
 from .i18n import missing
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
-from .render import leaflet_url
-from .settings import Settings
+from .settings import SIZES, Settings
+from .urls import local_url
 
 
 @dataclass
@@ -28,6 +31,8 @@ class FileReport:
     problems: list[Problem] = field(default_factory=list)
     readability: Readability | None = None
     url: str | None = None
+    #: The page's source under its folder (``b/baclofen.md``), for the paths it owns.
+    source: str | None = None
 
     @property
     def status(self) -> str:
@@ -69,6 +74,16 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
         problems.append(Problem("warning", "no-disclaimer", "no disclaimer (the default is printed)"))
     if Kind.NOTE not in kinds:
         problems.append(Problem("warning", "no-note", "no note"))
+    if hidden := disguising(leaflet.title):
+        names = ", ".join(describe(ch) for ch in hidden)
+        problems.append(
+            Problem(
+                "warning",
+                "disguised-title",
+                f"the title holds invisible or reordering characters ({names}): it can look like another "
+                f"medicine's title",
+            )
+        )
     if leaflet.h1 is not None:
         problems.append(
             Problem(
@@ -152,41 +167,52 @@ def check_pages(
     paths: Iterable[str | Path], settings: Settings, max_grade: float | None = None
 ) -> list[FileReport]:
     reports = []
+    folders = [Path(p) for p in paths if Path(p).is_dir()]
     for page in find_pages(paths):
-        report = FileReport(str(page))
-        try:
-            leaflet = read_page(page, content_root=settings.content_dir, max_bytes=settings.max_bytes)
-        except NotALeafletError as exc:
-            report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
-        except ContentError as exc:
-            code = "front-matter" if "front matter" in exc.message else "unreadable"
-            report.problems.append(Problem("error", code, exc.message, exc.line))
-        else:
-            report.problems, report.readability = lint(leaflet, max_grade)
-            report.url = leaflet_url(leaflet, settings) or _path_only(leaflet, settings)
-        reports.append(report)
-    _duplicate_urls(reports)
+        # A page found in a folder must be a regular file inside it; a named file is read as named.
+        root = next((f for f in folders if page.is_relative_to(f)), None)
+        reports.append(_check_one(page, root, settings, max_grade))
+    _duplicate_urls(reports, settings)
     return reports
 
 
-def _path_only(leaflet: Leaflet, settings: Settings) -> str:
-    """Without a site, compare the paths the pattern gives."""
-    return leaflet_url(leaflet, settings.replace(base_url="https://site.invalid")) or ""
+def _check_one(page: Path, root: Path | None, settings: Settings, max_grade: float | None) -> FileReport:
+    """One page's report. Whatever goes wrong stays in this page's report."""
+    report = FileReport(str(page))
+    try:
+        leaflet = read_page(
+            page,
+            content_root=root or settings.content_dir,
+            max_bytes=settings.max_bytes,
+            confine=root is not None,
+        )
+        report.problems, report.readability = lint(leaflet, max_grade)
+        report.source = (leaflet.relpath or leaflet.slug) + ".md"
+        report.url = local_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
+    except NotALeafletError as exc:
+        report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
+    except ContentError as exc:
+        code = "front-matter" if "front matter" in exc.message else "unreadable"
+        code = "url" if "permalink" in exc.message or "site path" in exc.message else code
+        report.problems.append(Problem("error", code, exc.message, exc.line))
+    except Exception as exc:  # one page never stops the check of the others
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        report.problems = [Problem("error", "internal", message)]
+    return report
 
 
-def _duplicate_urls(reports: list[FileReport]) -> None:
-    by_url: dict[str, list[FileReport]] = {}
-    for report in reports:
-        if report.url:
-            by_url.setdefault(report.url, []).append(report)
-    for url, same in by_url.items():
-        for report in same[1:] if len(same) > 1 else []:
-            first = same[0]
-            message = f"same online URL as {first.path}: {url}"
-            report.problems.append(Problem("warning", "duplicate-url", message))
-            first.problems.append(
-                Problem("warning", "duplicate-url", f"same online URL as {report.path}: {url}")
-            )
+def _duplicate_urls(reports: list[FileReport], settings: Settings) -> None:
+    """The build's ownership rules, as errors: a page whose online path is another page's, the
+    build's own (manifest, index, static files, PDFs), or a file where another needs a folder."""
+    pages = {r.source: r for r in reports if r.source}
+    claims = {}
+    for source, report in pages.items():
+        if (path := urls.site_path(report.url, settings)) is not None:
+            claims[source] = path
+    natural = {s: p for s in pages if (p := urls.natural_path(s, settings)) is not None}
+    reserved = {output_name(s, size): f"the PDF of {s}" for s in pages for size in SIZES}
+    for source, reason in sorted(urls.conflicts(claims, natural, reserved).items()):
+        pages[source].problems.insert(0, Problem("error", "duplicate-url", reason))
 
 
 def grade_summary(reports: list[FileReport]) -> str | None:

@@ -72,10 +72,13 @@ class Library:
 
     def _load(self, slug: str, path: Path, stamp: tuple[int, int]) -> Entry:
         try:
-            leaflet = read_page(path, content_root=self.root, max_bytes=self.settings.max_bytes)
+            leaflet = read_page(path, content_root=self.root, max_bytes=self.settings.max_bytes, confine=True)
             return Entry(slug, path, stamp, leaflet)
         except LeafletError as exc:
             return Entry(slug, path, stamp, None, str(exc))
+        except Exception as exc:  # one page never stops the counter: it is listed as unavailable
+            LOGGER.exception("%s: could not be read", path)
+            return Entry(slug, path, stamp, None, f"{path}: internal error: {type(exc).__name__}")
 
     def scan(self) -> None:
         """Find pages (new, changed, removed). Slugs are file names; a second file with the same

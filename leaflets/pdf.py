@@ -152,15 +152,16 @@ def html_to_pdf(
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
     try:
-        sheets = state.stylesheets(settings, fetcher, lang) if stylesheets else []
-        document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
-        options = {
-            "stylesheets": sheets,
-            "pdf_variant": "pdf/ua-1",
-            "pdf_identifier": identifier.encode("ascii"),
-            "presentational_hints": False,  # page content never styles itself
-        }
+        # The deadline covers WeasyPrint's HTML parse too: a huge document spends long there.
         with deadline(settings.render_timeout):
+            sheets = state.stylesheets(settings, fetcher, lang) if stylesheets else []
+            document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
+            options = {
+                "stylesheets": sheets,
+                "pdf_variant": "pdf/ua-1",
+                "pdf_identifier": identifier.encode("ascii"),
+                "presentational_hints": False,  # page content never styles itself
+            }
             rendered = document.render(font_config=state.font_config, **options)
             options.pop("stylesheets")
             return rendered.write_pdf(**options), len(rendered.pages)

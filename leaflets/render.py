@@ -13,17 +13,16 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .errors import ConfigError
 from .i18n import texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .qr import qr_svg
 from .settings import DEFAULT_DISCLAIMER, Settings
+from .urls import page_url
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
@@ -93,22 +92,8 @@ class View:
 
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
-    """The online version's address, or None when no site is configured."""
-    if leaflet.permalink and leaflet.permalink.startswith(("https://", "http://")):
-        return leaflet.permalink
-    if not settings.base_url:
-        return None
-    if leaflet.permalink:
-        path = leaflet.permalink
-    else:
-        letter = (leaflet.slug[:1] or "_").lower()
-        try:
-            path = settings.path_pattern.format_map(
-                {"slug": leaflet.slug, "letter": letter, "path": leaflet.relpath or leaflet.slug}
-            )
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"path_pattern {settings.path_pattern!r} is invalid: {exc}") from None
-    return settings.base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~-._")
+    """The online version's address (the QR code's), or None when no site is configured."""
+    return page_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
 
 
 def shorten(title: str, limit: int = RUNNING_TITLE_MAX) -> str:

@@ -31,6 +31,8 @@ class Settings:
     base_url: str | None = None
     #: Path of a leaflet under base_url: {slug}, {letter} and {path} (relative, no suffix).
     path_pattern: str = "/composition/{letter}/{slug}.html"
+    #: Hosts besides base_url's that an absolute permalink (and so a QR code) may point to.
+    official_hosts: tuple[str, ...] = ()
     paper: str = "a4"
     size: str = "standard"
     default_disclaimer: str = DEFAULT_DISCLAIMER
@@ -66,6 +68,16 @@ class Settings:
             raise ConfigError(f"{where}base_url must start with https:// or http://")
         if "{slug}" not in self.path_pattern and "{path}" not in self.path_pattern:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
+        from .urls import path_problem
+
+        sample = "/" + self.path_pattern.lstrip("/").replace("{slug}", "x").replace("{letter}", "x")
+        if (problem := path_problem(sample.replace("{path}", "x/x"))) is not None:
+            raise ConfigError(
+                f"{where}path_pattern {self.path_pattern!r} is not a canonical site path: it {problem}"
+            )
+        for host in self.official_hosts:
+            if not host or not all(part and part.replace("-", "").isalnum() for part in host.split(".")):
+                raise ConfigError(f"{where}[site] official_hosts: {host!r} is not a host name")
         if self.max_bytes <= 0:
             raise ConfigError(f"{where}max_bytes must be positive")
         if self.render_timeout <= 0:
@@ -78,7 +90,11 @@ class Settings:
 
 # [table] -> {key: (field name, type)}; anything else in the file is an error.
 _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
-    "site": {"base_url": ("base_url", str), "path_pattern": ("path_pattern", str)},
+    "site": {
+        "base_url": ("base_url", str),
+        "path_pattern": ("path_pattern", str),
+        "official_hosts": ("official_hosts", list),
+    },
     "print": {
         "paper": ("paper", str),
         "size": ("size", str),
@@ -121,6 +137,10 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
                 if not isinstance(value, typ) or isinstance(value, bool):
                     kind = "number" if isinstance(typ, tuple) else typ.__name__
                     raise ConfigError(f"{path}: [{table}] {key} must be a {kind}")
+                if typ is list:
+                    if not all(isinstance(item, str) for item in value):
+                        raise ConfigError(f"{path}: [{table}] {key} must be a list of strings")
+                    value = tuple(value)
                 if table == "pharmacy":
                     pharmacy[name] = value
                 else:

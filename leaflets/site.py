@@ -6,52 +6,34 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from . import assets
+from . import assets, urls
 from .i18n import texts
 from .library import fold
 from .model import Leaflet
-from .render import environment, leaflet_url, make_view
+from .render import environment, make_view
 from .settings import Settings
+from .urls import local_url, relative_link
 
 SITE_ASSETS = ("base.css", "screen.css")
 
 
 def site_path(leaflet: Leaflet, settings: Settings) -> str | None:
     """Where the page lives under the output folder: the path of its online URL, below the
-    configured site. None when its URL points somewhere else (an absolute permalink)."""
-    url = leaflet_url(leaflet, settings.replace(base_url=settings.base_url or "https://site.invalid"))
-    if url is None:
-        return None
-    base = urlsplit(settings.base_url or "https://site.invalid")
-    target = urlsplit(url)
-    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-        return None
-    prefix = base.path.rstrip("/") + "/"
-    path = unquote(target.path)
-    if not path.startswith(prefix):
-        return None
-    relative = path[len(prefix) :]
-    if not relative or relative.endswith("/"):
-        relative += "index.html"
-    # A URL never climbs out of the output folder.
-    clean = posixpath.normpath(relative)
-    if clean.startswith("../") or clean == ".." or clean.startswith("/"):
-        return None
-    return clean
+    configured site. None when its URL is on another official host."""
+    url = local_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
+    return urls.site_path(url, settings)
 
 
 def _up(path: str) -> str:
-    depth = path.count("/")
-    return "../" * depth
+    return "../" * path.count("/") or "./"
 
 
 def render_page(leaflet: Leaflet, settings: Settings, path: str, pdfs: list[tuple[str, str]]) -> str:
     """The leaflet's page. ``pdfs`` are (output path, size) pairs, linked relative to ``path``."""
     view = make_view(leaflet, settings)
     root = _up(path)
-    links = [(posixpath.relpath(pdf, posixpath.dirname(path) or "."), size) for pdf, size in pdfs]
+    links = [(relative_link(pdf, posixpath.dirname(path)), size) for pdf, size in pdfs]
     template = environment().get_template("site/page.html")
     return template.render(
         leaflet=leaflet, settings=settings, view=view, root=root, pdfs=links, text=view.text
@@ -64,7 +46,7 @@ def render_index(entries: list[dict], settings: Settings) -> str:
     data = [
         {
             "title": e["title"],
-            "href": e["path"],
+            "href": relative_link(e["path"], ""),
             "generic": e.get("generic") or "",
             "names": " ".join(fold(n) for n in [e["title"], e.get("generic") or "", e["slug"]]),
         }
