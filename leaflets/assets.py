@@ -33,10 +33,6 @@ def font_dirs() -> tuple[Path, ...]:
     return (Path(atkinson.ROOT) / "files", Path(noto.ROOT) / "files")
 
 
-#: The chosen typeface; tests assert it is the font embedded in the PDF.
-PRIMARY_FONT = "AtkinsonHyperlegible"
-
-
 @functools.lru_cache(maxsize=1)
 def font_face_css() -> str:
     """@font-face rules pointing at the pip-installed fonts (hyperlegible first, Noto as fallback

@@ -17,68 +17,21 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__, assets
+from .discover import page_files
 from .errors import BuildError
+from .executors import Executor, LocalExecutor
+from .files import write_atomic
+from .jobs import Job, Output, PageResult, Rendered, page_stem, render_job
+from .render import without_qr
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
-STATUSES = ("rendered", "unchanged", "refused", "failed")
-
-
-@dataclass(frozen=True)
-class Output:
-    path: str
-    size: str
-    pages: int
-    bytes: int
-    sha256: str
-
-
-@dataclass
-class PageResult:
-    source: str
-    slug: str
-    title: str | None = None
-    status: str = "failed"
-    reason: str | None = None
-    url: str | None = None
-    revision: str | None = None
-    outputs: list[Output] = field(default_factory=list)
-    generic_name: str | None = None
-    #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
-    key: str = ""
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data["outputs"] = [asdict(o) for o in self.outputs]
-        return data
-
-
-@dataclass(frozen=True)
-class Job:
-    """One page to render: everything a worker needs, so a worker on any machine can do it."""
-
-    source: str  # relative to the content folder, POSIX
-    path: str  # absolute path, for messages and relative URLs
-    data: bytes
-    sizes: tuple[str, ...]
-    settings: Settings
-    key: str
-    pdf: bool = True
-    html: bool = False
-
-
-@dataclass
-class Rendered:
-    """What a worker sends back: the page's facts and, per size, the PDF bytes."""
-
-    result: PageResult
-    files: dict[str, bytes] = field(default_factory=dict)  # output path → bytes
 
 
 @dataclass
@@ -126,64 +79,6 @@ def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-def output_name(source: str, size: str) -> str:
-    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
-    stem = source[: -len(".md")] if source.endswith(".md") else source
-    return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
-
-
-# -- the worker side -------------------------------------------------------------------------
-
-
-def warm_up(settings: Settings, sizes: Iterable[str]) -> None:
-    """Import WeasyPrint and parse the stylesheets once per worker, not once per page."""
-    from .pdf import prepare
-
-    for size in sizes:
-        prepare(settings.replace(size=size))
-
-
-def render_job(job: Job) -> Rendered:
-    """Parse and render one page. Never raises: failures come back as a status and a reason."""
-    from .errors import ContentError, LeafletError, NotALeafletError
-    from .pdf import render_pdf
-    from .reader import parse_page
-    from .render import leaflet_url
-
-    result = PageResult(source=job.source, slug=Path(job.source).stem, key=job.key)
-    try:
-        leaflet = parse_page(
-            job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
-        )
-        result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
-        result.generic_name = leaflet.generic_name
-        result.url = leaflet_url(leaflet, job.settings)
-        files = {}
-        for size in job.sizes if job.pdf else ():
-            data, pages = render_pdf(leaflet, job.settings.replace(size=size))
-            name = output_name(job.source, size)
-            files[name] = data
-            result.outputs.append(Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest()))
-        if job.html:
-            from .site import render_page, site_path
-
-            path = site_path(leaflet, job.settings)
-            if path is not None:
-                pdfs = [(o.path, o.size) for o in result.outputs]
-                data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
-                files[path] = data
-                result.outputs.append(Output(path, "html", 1, len(data), hashlib.sha256(data).hexdigest()))
-        result.status = "rendered"
-        return Rendered(result, files)
-    except NotALeafletError as exc:
-        result.status, result.reason = "refused", exc.message
-    except (ContentError, LeafletError) as exc:
-        result.status, result.reason = "failed", getattr(exc, "message", None) or str(exc)
-    except Exception as exc:  # one bad page never stops the others
-        result.status, result.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
-    return Rendered(result)
-
-
 # -- the client side -------------------------------------------------------------------------
 
 ProgressCallback = Callable[[int, int, PageResult], None]
@@ -224,15 +119,17 @@ def plan(
     env = environment_hash(settings, sizes if pdf else ()) + f":pdf={pdf}:html={html}"
     previous = {} if force else read_manifest(out_dir)
     unchanged, jobs = [], []
-    pages = sorted(p for p in content_dir.rglob("*.md") if p.is_file() and p.name.lower() != "readme.md")
-    for path in pages:
+    for path in page_files(content_dir):
         source = path.relative_to(content_dir).as_posix()
         try:
             data = path.read_bytes()
         except OSError as exc:
             unchanged.append(
                 PageResult(
-                    source, path.stem, status="failed", reason=f"cannot read file: {exc.strerror or exc}"
+                    source,
+                    page_stem(source),
+                    status="failed",
+                    reason=f"cannot read file: {exc.strerror or exc}",
                 )
             )
             continue
@@ -258,8 +155,6 @@ def build_library(
     executor: Executor | None = None,
 ) -> BuildReport:
     """Build every page under ``content_dir`` into ``out_dir``. See the module docstring."""
-    from .executors import LocalExecutor
-
     started = time.perf_counter()
     content_dir, out_dir = Path(content_dir), Path(out_dir)
     if not content_dir.is_dir():
@@ -294,7 +189,7 @@ def build_library(
             if job.source not in results:
                 results[job.source] = PageResult(
                     job.source,
-                    Path(job.source).stem,
+                    page_stem(job.source),
                     status="failed",
                     reason="no result came back from the executor",
                     key=job.key,
@@ -303,6 +198,8 @@ def build_library(
     if not interrupted:
         _remove_stale(out_dir, pages)
     warnings = _shared_urls(pages)
+    if no_qr := sum(p.url is None and any(o.size != "html" for o in p.outputs) for p in pages):
+        warnings.append(without_qr(no_qr))
     if html and not interrupted:
         _write_site(out_dir, pages, settings)
     _write_manifest(out_dir, pages, interrupted)
@@ -321,8 +218,6 @@ class BuildInterrupted(KeyboardInterrupt):
 
 
 def _write(rendered: Rendered, out_dir: Path) -> PageResult:
-    from .files import write_atomic
-
     result = rendered.result
     try:
         for name, data in rendered.files.items():
@@ -335,7 +230,6 @@ def _write(rendered: Rendered, out_dir: Path) -> PageResult:
 
 def _write_site(out_dir: Path, pages: list[PageResult], settings: Settings) -> None:
     """The index and the static files every site page links to (written only when changed)."""
-    from .files import write_atomic
     from .site import render_index, static_files
 
     entries = [
@@ -384,8 +278,6 @@ def _shared_urls(pages: list[PageResult]) -> list[str]:
 
 
 def _write_manifest(out_dir: Path, pages: list[PageResult], interrupted: bool) -> None:
-    from .files import write_atomic
-
     if interrupted:
         # Keep what the previous manifest knew about pages this run did not reach.
         old = read_manifest(out_dir)
@@ -406,7 +298,3 @@ def _from_dict(entry: dict) -> PageResult:
     }
     fields["key"] = fields["key"] or ""
     return PageResult(**fields, outputs=outputs)
-
-
-# Imported late to keep the type available without a cycle at import time.
-from .executors import Executor  # noqa: E402

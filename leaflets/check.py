@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import urls
-from .build import output_name
 from .characters import describe, disguising
+from .discover import find_pages
 from .errors import ContentError, NotALeafletError
 from .i18n import missing
+from .jobs import output_name
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
@@ -49,18 +50,6 @@ class FileReport:
             ],
             "readability": self.readability.as_dict() if self.readability else None,
         }
-
-
-def find_pages(paths: Iterable[str | Path]) -> list[Path]:
-    """Every ``.md`` file under the given files and folders, in a stable order."""
-    pages: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            pages.extend(p for p in sorted(path.rglob("*.md")) if p.name.lower() != "readme.md")
-        else:
-            pages.append(path)
-    return pages
 
 
 def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem], Readability]:

@@ -49,10 +49,6 @@ class LeafletGroup(click.Group):
             _fail(exc)
 
 
-def _settings(config: str | None, **overrides) -> Settings:
-    return load_settings(config, **overrides)
-
-
 config_option = click.option(
     "--config",
     type=click.Path(dir_okay=False),
@@ -82,10 +78,11 @@ def cli() -> None:
 
 def find_page(page: str, settings: Settings) -> Path:
     """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
+    from .discover import has_page_suffix, page_files
     from .reader import decode, split_front_matter
 
     path = Path(page)
-    if path.suffix.lower() == ".md" or path.exists():
+    if has_page_suffix(path) or path.exists():
         if not path.exists():
             raise ContentError(path, "no such file")
         return path
@@ -93,7 +90,7 @@ def find_page(page: str, settings: Settings) -> Path:
     if not root.is_dir():
         raise click.UsageError(f"{page!r} is not a file, and there is no content folder {root}/")
     wanted = page.casefold()
-    pages = sorted(root.rglob("*.md"))
+    pages = page_files(root)
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
@@ -132,17 +129,15 @@ def find_page(page: str, settings: Settings) -> Path:
 def render(page, output, fmt, size, paper, base_url, config) -> None:
     """Render one PAGE (a .md path, or a slug or title in the content folder)."""
     from .reader import read_page
+    from .render import leaflet_url, without_qr
 
-    settings = _settings(config, size=size, paper=paper, base_url=base_url)
+    settings = load_settings(config, size=size, paper=paper, base_url=base_url)
     path = find_page(page, settings)
     leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
-    if not settings.base_url and not leaflet.permalink:
-        LOGGER.warning(
-            "no base_url is configured: the leaflet is printed without a QR code "
-            "(set [site] base_url in leaflets.toml or pass --base-url)"
-        )
+    if leaflet_url(leaflet, settings) is None:
+        LOGGER.warning(without_qr())
     target = Path(output or f"{leaflet.slug}.{fmt}")
     if fmt == "html":
         from .files import write_atomic
@@ -184,7 +179,7 @@ def check(paths, strict, fmt, max_grade, config) -> None:
 
     from .check import check_pages, grade_summary
 
-    settings = _settings(config)
+    settings = load_settings(config)
     targets = paths or (str(settings.content_dir),)
     for target in targets:
         if not Path(target).exists():
@@ -285,13 +280,11 @@ def build(
 
     from .build import BuildInterrupted, build_library
 
-    settings = _settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
+    settings = load_settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
     sizes = ("standard", "large") if size == "all" else (settings.size,)
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such content folder")
-    if not settings.base_url:
-        LOGGER.warning("no base_url is configured: leaflets are printed without a QR code")
     progress = _Progress(quiet)
 
     def on_term(signum, frame):  # SIGTERM stops a build the same way Ctrl-C does
@@ -397,10 +390,8 @@ def serve(content_dir, host, port, token, workers, config) -> None:
     from .web import is_loopback
     from .web import serve as run
 
-    settings = _settings(config)
-    host = host or settings.serve_host
-    port = port or settings.serve_port
-    token = token or settings.serve_token
+    settings = load_settings(config, serve_host=host, serve_port=port, serve_token=token or None)
+    host, port, token = settings.serve_host, settings.serve_port, settings.serve_token
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such content folder")
@@ -409,8 +400,6 @@ def serve(content_dir, host, port, token, workers, config) -> None:
             f"listening on {host} makes the page reachable from other machines: "
             "give an access token with --token (or [serve] token in leaflets.toml)"
         )
-    if token is not None and len(token) < 16:
-        raise click.UsageError("the access token must be at least 16 characters")
     run(
         source,
         settings,

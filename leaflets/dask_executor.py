@@ -14,6 +14,7 @@ from typing import Any
 
 from . import assets
 from .errors import BuildError
+from .jobs import failed, warm_up
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -42,8 +43,6 @@ def _plugin_class():
             self.sources = sources
 
         def setup(self, worker) -> None:
-            from .build import warm_up
-
             assets.use_sources(self.sources)
             warm_up(self.settings, self.sizes)
 
@@ -90,8 +89,6 @@ class DaskExecutor:
     def run(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
         from distributed import as_completed
 
-        from .executors import _dead
-
         jobs = list(jobs)
         if not jobs:
             return
@@ -113,7 +110,8 @@ class DaskExecutor:
                 results = future.result()
             except Exception as exc:  # KilledWorker and friends: these pages, not the run, failed
                 LOGGER.error("%s: %s", ", ".join(j.source for j in batch), type(exc).__name__)
-                results = [_dead(job) for job in batch]
+                reason = f"the Dask worker was lost while rendering this page ({type(exc).__name__})"
+                results = [failed(job, reason) for job in batch]
             finally:
                 future.release()
             yield from results

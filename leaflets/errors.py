@@ -57,3 +57,16 @@ class OutputError(LeafletError, OSError):
 
     def __str__(self) -> str:
         return f"{self.target}: cannot write: {self.strerror}"
+
+
+class MissingSystemPackageError(LeafletError):
+    """A system library or program the task needs is not installed: an environment error.
+
+    The message names the package to install; it is never a traceback.
+    """
+
+    exit_code = 2
+
+    def __init__(self, what: str, package: str):
+        self.package = package
+        super().__init__(f"{what} is not installed: install the system package {package}")

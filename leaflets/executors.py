@@ -9,11 +9,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
-import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from .jobs import failed, init_worker, warm_up
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -28,14 +28,6 @@ class Executor(Protocol):
     def cancel(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-def _init_worker(settings: Settings, sizes: tuple[str, ...]) -> None:
-    # Ctrl-C goes to the parent, which stops the pool; a worker must not die mid-job on its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .build import warm_up
-
-    warm_up(settings, sizes)
 
 
 class LocalExecutor:
@@ -53,7 +45,7 @@ class LocalExecutor:
         return cf.ProcessPoolExecutor(
             max_workers=self.jobs,
             mp_context=context,
-            initializer=_init_worker,
+            initializer=init_worker,
             initargs=(self.settings, self.sizes),
         )
 
@@ -62,8 +54,6 @@ class LocalExecutor:
         if not jobs:
             return
         if self.jobs == 1:
-            from .build import warm_up
-
             warm_up(self.settings, self.sizes)
             for job in jobs:
                 yield fn(job)
@@ -128,15 +118,5 @@ class LocalExecutor:
 
 
 def _dead(job: Any) -> Any:
-    """The result for a job whose worker process died."""
-    from .build import PageResult, Rendered  # the only job type this project runs
-
     LOGGER.error("a worker died while rendering %s", getattr(job, "source", job))
-    result = PageResult(
-        source=job.source,
-        slug=job.source.rsplit("/", 1)[-1].removesuffix(".md"),
-        status="failed",
-        reason="the worker process died while rendering this page",
-        key=job.key,
-    )
-    return Rendered(result)
+    return failed(job, "the worker process died while rendering this page")

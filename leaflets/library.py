@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from .discover import page_files
 from .errors import LeafletError
 from .model import Leaflet
 from .reader import read_page
@@ -84,9 +85,7 @@ class Library:
         """Find pages (new, changed, removed). Slugs are file names; a second file with the same
         name is left out, with a warning, rather than shadowing the first."""
         found: dict[str, Path] = {}
-        for path in sorted(self.root.rglob("*.md")):
-            if path.name.lower() == "readme.md":
-                continue
+        for path in page_files(self.root):
             if path.stem in found:
                 LOGGER.warning("%s: slug %r is already %s; not served", path, path.stem, found[path.stem])
                 continue

@@ -5,6 +5,7 @@ HTML fields hold sanitised HTML fragments made by the parser; templates mark the
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -100,6 +101,28 @@ class Personal:
 
     def __bool__(self) -> bool:
         return bool(self.patient or self.directions or self.initials)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One printed form of one page revision: the key of the counter's cache, of its ETags and
+    of the PDF identifier, so that equal keys mean equal bytes (for the same settings)."""
+
+    #: The page's path in its content folder (``b/baclofen``): two copies of one text differ.
+    page: str
+    revision: str
+    size: str
+    paper: str
+    format: str = "pdf"
+
+    @classmethod
+    def of(cls, leaflet: Leaflet, size: str, paper: str, format: str = "pdf") -> Edition:
+        return cls(leaflet.relpath or leaflet.slug, leaflet.revision, size, paper, format)
+
+    def digest(self, *context: str) -> str:
+        """32 hex digits; ``context`` adds what else shapes the bytes (such as the site)."""
+        fields = (self.page, self.revision, self.size, self.paper, self.format, *context)
+        return hashlib.sha256("\0".join(fields).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

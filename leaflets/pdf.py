@@ -6,7 +6,6 @@ WeasyPrint is imported here and only here, so ``leaflets --help`` and parsing st
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import mimetypes
 import signal
@@ -15,14 +14,18 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from .errors import MissingSystemPackageError, RenderError
+
+try:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+except OSError as exc:  # WeasyPrint loads Pango (and GLib, HarfBuzz) from the system at import
+    raise MissingSystemPackageError("Pango, for WeasyPrint,", "libpango-1.0-0 libpangoft2-1.0-0") from exc
 
 from . import assets
-from .errors import RenderError
 from .files import write_atomic
-from .model import Leaflet, Personal
+from .model import Edition, Leaflet, Personal
 from .render import render_html
 from .settings import Settings
 
@@ -89,7 +92,6 @@ class LockedFetcher(URLFetcher):
     def __init__(self, roots: tuple[Path, ...]):
         super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = tuple(Path(r).resolve() for r in roots)
-        self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower()
@@ -106,7 +108,6 @@ class LockedFetcher(URLFetcher):
         return self._refuse(url)
 
     def _refuse(self, url: str) -> URLFetcherResponse:
-        self.refused.append(url)
         raise FetchRefused(f"refused to fetch {url[:200]!r}: outside the leaflet's own assets")
 
 
@@ -182,7 +183,7 @@ def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None =
     """(PDF bytes, page count) for one leaflet, with the pharmacist's label when ``personal``."""
     html = render_html(leaflet, settings, personal=personal)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
-    ident = hashlib.md5(f"{leaflet.revision}:{settings.size}:{settings.paper}".encode()).hexdigest()
+    ident = Edition.of(leaflet, settings.size, settings.paper).digest()
     try:
         return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)
     except RenderError as exc:

@@ -82,7 +82,6 @@ class View:
     qr_svg: Markup | None
     short_title: str
     source_name: str
-    size: str
     created: str | None
     inline_css: tuple[Markup, ...]
     text: dict[str, str]
@@ -94,6 +93,15 @@ class View:
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
     """The online version's address (the QR code's), or None when no site is configured."""
     return page_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
+
+
+def without_qr(count: int = 1) -> str:
+    """The one warning for leaflets that print without a QR code (``leaflet_url`` was None)."""
+    what = "the leaflet is" if count == 1 else f"{count} leaflets are"
+    return (
+        f"no base_url is configured: {what} printed without a QR code "
+        "(set [site] base_url in leaflets.toml or pass --base-url)"
+    )
 
 
 def shorten(title: str, limit: int = RUNNING_TITLE_MAX) -> str:
@@ -265,7 +273,6 @@ def make_view(
         qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
         source_name=(leaflet.relpath or leaflet.slug) + ".md",
-        size=settings.size,
         created=_created(leaflet),
         inline_css=css,
         text=text,

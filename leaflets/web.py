@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
-import hashlib
 import hmac
 import logging
 import multiprocessing
-import signal
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,8 +38,10 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from . import assets
+from .i18n import texts
+from .jobs import init_worker
 from .library import Library
-from .model import Leaflet, Personal
+from .model import Edition, Leaflet, Personal
 from .render import environment, make_view
 from .settings import PAPERS, SIZES, Settings
 
@@ -66,15 +66,6 @@ SECURITY_HEADERS = {
 # -- rendering in worker processes -------------------------------------------------------------
 
 
-def _init_worker(settings: Settings) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .pdf import prepare
-
-    for size in SIZES:
-        for paper in PAPERS:
-            prepare(settings.replace(size=size, paper=paper))
-
-
 def _render(leaflet: Leaflet, settings: Settings, personal: Personal | None) -> bytes:
     """Runs in a worker: leaflet → PDF bytes. Patient data lives only in this call's memory."""
     from .pdf import render_pdf
@@ -89,15 +80,15 @@ class Renderer:
         self.settings = settings
         self.workers = workers
         self.pool: cf.ProcessPoolExecutor | None = None
-        self.cache: OrderedDict[tuple, bytes] = OrderedDict()
+        self.cache: OrderedDict[Edition, bytes] = OrderedDict()
 
     def start(self) -> None:
         if self.workers > 0:
             self.pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_init_worker,
-                initargs=(self.settings,),
+                initializer=init_worker,
+                initargs=(self.settings, SIZES, PAPERS),
             )
             # Warm every worker now, not on a pharmacist's first click.
             for future in [self.pool.submit(_noop) for _ in range(self.workers)]:
@@ -110,7 +101,7 @@ class Renderer:
 
     async def pdf(self, leaflet: Leaflet, size: str, paper: str, personal: Personal | None = None) -> bytes:
         settings = self.settings.replace(size=size, paper=paper)
-        key = (leaflet.source, leaflet.revision, size, paper)
+        key = Edition.of(leaflet, size, paper)
         if not personal and key in self.cache:
             self.cache.move_to_end(key)
             return self.cache[key]
@@ -141,7 +132,7 @@ def create_app(
     env = environment()
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
-        html = env.get_template(f"web/{name}").render(settings=settings, **context)
+        html = env.get_template(f"web/{name}").render(settings=settings, text=texts("en"), **context)
         return HTMLResponse(html, status_code=status)
 
     def entry_or_404(slug: str):
@@ -185,20 +176,13 @@ def create_app(
     async def preview(request: Request) -> Response:
         entry = entry_or_404(request.path_params["slug"])
         view = make_view(entry.leaflet, settings)
-        return page(
-            "preview.html", leaflet=entry.leaflet, view=view, sizes=SIZES, papers=PAPERS, limit=FIELD_LIMIT
-        )
+        return page("preview.html", leaflet=entry.leaflet, view=view, limit=FIELD_LIMIT)
 
     async def pdf_get(request: Request) -> Response:
         entry = entry_or_404(request.path_params["slug"])
         size, paper = options(request.query_params)
-        etag = (
-            '"'
-            + hashlib.sha256(
-                f"{entry.leaflet.revision}:{size}:{paper}:{settings.base_url}".encode()
-            ).hexdigest()[:32]
-            + '"'
-        )
+        key = Edition.of(entry.leaflet, size, paper)
+        etag = f'"{key.digest(settings.base_url or "")}"'
         headers = {
             "Cache-Control": "private, max-age=300",
             "ETag": etag,

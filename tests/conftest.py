@@ -17,10 +17,52 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_CONTENT = FIXTURES / "content"
 BASE_URL = "https://rxhive.zynapte.com"
 
-# The checkers are part of the test contract: a missing one is an error, never a skip.
-for tool in ("pdftotext", "pdffonts", "pdfinfo", "pdftoppm"):
-    if shutil.which(tool) is None:
-        raise RuntimeError(f"{tool} (poppler-utils) is required by the tests; run .ci/run")
+# The checkers are part of the test contract: a missing one fails the test that needs it, with one
+# line naming its Debian package, and never skips. tests/system-packages.txt is the one list.
+PACKAGES: dict[str, str] = {}  # command → Debian package
+for _line in (Path(__file__).with_name("system-packages.txt")).read_text().splitlines():
+    _pkg, *_rest = _line.split() or ["#"]
+    if not _pkg.startswith(("#", "[")):
+        PACKAGES.update(dict.fromkeys(_rest[1:], _pkg))
+
+
+def missing_tool(command: str) -> None:
+    """Fail the current test: ``command`` is not installed."""
+    package = PACKAGES.get(command, command)
+    pytest.fail(
+        f"{command} is not installed: install the Debian package {package} "
+        "(the README's test command does, with apt-get)",
+        pytrace=False,
+    )
+
+
+def require(command: str) -> str:
+    """The path of a command the test needs, or a one-line failure naming its package."""
+    found = shutil.which(command)
+    if found is None:
+        missing_tool(command)
+    return found
+
+
+def _named_missing(outcome) -> None:
+    exc = outcome.excinfo[1] if outcome.excinfo else None
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        command = Path(str(exc.filename)).name
+        if command in PACKAGES:
+            try:
+                missing_tool(command)
+            except pytest.fail.Exception as failure:
+                outcome.force_exception(failure)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    _named_missing((yield))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    _named_missing((yield))
 
 
 @pytest.fixture(scope="session")

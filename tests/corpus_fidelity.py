@@ -15,10 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fidelity import dropped  # noqa: E402
+
 from leaflets import NotALeafletError, Settings  # noqa: E402
 from leaflets.check import FileReport, grade_summary  # noqa: E402
 from leaflets.errors import ContentError  # noqa: E402
-from leaflets.fidelity import dropped  # noqa: E402
 from leaflets.readability import leaflet_readability  # noqa: E402
 from leaflets.reader import decode, parse_page, split_front_matter  # noqa: E402
 from leaflets.render import render_html  # noqa: E402

@@ -3,25 +3,18 @@ axe-core checking the index and the preview for serious accessibility violations
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 import uvicorn
+from browser import launch, serious_violations
 from conftest import BASE_URL, ROOT, pdftotext
 from playwright.sync_api import sync_playwright
 
 from leaflets import Settings
 from leaflets.web import create_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    raise RuntimeError("Debian's chromium is required by the browser tests; run .ci/run")
-AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +37,6 @@ def server():
     thread.join(timeout=30)
 
 
-#: Debian's Chromium with its network chatter off: it has no network here, and needs none.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-
 @pytest.fixture(scope="module")
 def page():
     with sync_playwright() as p:
@@ -66,14 +44,6 @@ def page():
         # axe is injected as an inline script, which the page's CSP (rightly) forbids.
         yield browser.new_context(bypass_csp=True).new_page()
         browser.close()
-
-
-def serious_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']}: {v['help']}" for v in result["violations"] if v.get("impact") in ("serious", "critical")
-    ]
 
 
 def test_pharmacist_flow(server, page, tmp_path):

@@ -127,7 +127,6 @@ def test_inline_css_is_not_escaped(settings):
 
 
 @pytest.mark.parametrize("size", ["standard", "large"])
-def test_size_class(settings, size):
+def test_large_print_stylesheet(settings, size):
     html = render_html(read_page(BACLOFEN, settings), settings.replace(size=size), inline_css=True)
-    assert f'class="size-{size}"' in html
     assert ("--body-size: 18pt" in html) == (size == "large")

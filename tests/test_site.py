@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
+from browser import launch, serious_violations
 from conftest import BASE_URL, ROOT
 from PIL import Image
 from playwright.sync_api import sync_playwright
-from test_browser import launch, serious_violations
 
 from leaflets import Settings
 from leaflets.build import build_library

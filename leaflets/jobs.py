@@ -1,0 +1,144 @@
+"""One page's render job, as a worker sees it: the job, what comes back, and the worker set-up.
+
+``build`` makes jobs and writes results; the executors (local pool, Dask) and the counter's pool
+run them. All of them import this module, and it imports none of them: no import cycle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Output:
+    path: str
+    size: str
+    pages: int
+    bytes: int
+    sha256: str
+
+
+@dataclass
+class PageResult:
+    source: str
+    slug: str
+    title: str | None = None
+    status: str = "failed"
+    reason: str | None = None
+    url: str | None = None
+    revision: str | None = None
+    outputs: list[Output] = field(default_factory=list)
+    generic_name: str | None = None
+    #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
+    key: str = ""
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["outputs"] = [asdict(o) for o in self.outputs]
+        return data
+
+
+@dataclass(frozen=True)
+class Job:
+    """One page to render: everything a worker needs, so a worker on any machine can do it."""
+
+    source: str  # relative to the content folder, POSIX
+    path: str  # absolute path, for messages and relative URLs
+    data: bytes
+    sizes: tuple[str, ...]
+    settings: Settings
+    key: str
+    pdf: bool = True
+    html: bool = False
+
+
+@dataclass
+class Rendered:
+    """What a worker sends back: the page's facts and, per output path, the bytes to write."""
+
+    result: PageResult
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def page_stem(source: str) -> str:
+    """``b/baclofen.md`` → ``baclofen``: the slug a page has before it is parsed."""
+    return Path(source).stem
+
+
+def output_name(source: str, size: str) -> str:
+    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
+    stem = source[: -len(".md")] if source.endswith(".md") else source
+    return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
+
+
+def failed(job: Job, reason: str) -> Rendered:
+    """The result for a job that never finished: its worker died, or it ran out of time."""
+    result = PageResult(job.source, page_stem(job.source), status="failed", reason=reason, key=job.key)
+    return Rendered(result)
+
+
+def warm_up(settings: Settings, sizes: Iterable[str], papers: Iterable[str] | None = None) -> None:
+    """Import WeasyPrint and parse the stylesheets once per worker, not once per page."""
+    from .pdf import prepare
+
+    for paper in papers or (settings.paper,):
+        for size in sizes:
+            prepare(settings.replace(size=size, paper=paper))
+
+
+def init_worker(settings: Settings, sizes: tuple[str, ...], papers: tuple[str, ...] | None = None) -> None:
+    """A pool worker's initializer (build and counter alike)."""
+    # Ctrl-C goes to the parent, which stops the pool; a worker must not die mid-job on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(settings, sizes, papers)
+
+
+def _output(name: str, size: str, pages: int, data: bytes) -> Output:
+    return Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest())
+
+
+def render_job(job: Job) -> Rendered:
+    """Parse and render one page. Never raises: failures come back as a status and a reason."""
+    from .errors import ContentError, LeafletError, NotALeafletError
+    from .pdf import render_pdf
+    from .reader import parse_page
+    from .render import leaflet_url
+
+    result = PageResult(source=job.source, slug=page_stem(job.source), key=job.key)
+    try:
+        leaflet = parse_page(
+            job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
+        )
+        result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
+        result.generic_name = leaflet.generic_name
+        result.url = leaflet_url(leaflet, job.settings)
+        files = {}
+        for size in job.sizes if job.pdf else ():
+            data, pages = render_pdf(leaflet, job.settings.replace(size=size))
+            name = output_name(job.source, size)
+            files[name] = data
+            result.outputs.append(_output(name, size, pages, data))
+        if job.html:
+            from .site import render_page, site_path
+
+            path = site_path(leaflet, job.settings)
+            if path is not None:
+                pdfs = [(o.path, o.size) for o in result.outputs]
+                data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
+                files[path] = data
+                result.outputs.append(_output(path, "html", 1, data))
+        result.status = "rendered"
+        return Rendered(result, files)
+    except NotALeafletError as exc:
+        result.status, result.reason = "refused", exc.message
+    except (ContentError, LeafletError) as exc:
+        result.status, result.reason = "failed", getattr(exc, "message", None) or str(exc)
+    except Exception as exc:  # one bad page never stops the others
+        result.status, result.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+    return Rendered(result)
