@@ -23,12 +23,14 @@ from pathlib import Path
 
 from . import __version__, assets
 from .discover import page_files
-from .errors import BuildError
+from .errors import BuildError, ContentError, LeafletError, OutputError
 from .executors import Executor, LocalExecutor
-from .files import write_atomic
+from .files import read_page_bytes, write_atomic
 from .jobs import Job, Output, PageResult, Rendered, page_stem, render_job
+from .owners import page_claim, settle
 from .render import without_qr
 from .settings import Settings
+from .urls import site_path
 
 LOGGER = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -84,12 +86,54 @@ def environment_hash(settings: Settings, sizes: tuple[str, ...]) -> str:
 ProgressCallback = Callable[[int, int, PageResult], None]
 
 
-def read_manifest(out_dir: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {p["source"]: p for p in data.get("pages", []) if isinstance(p, dict)}
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+#: A manifest larger than this is not one the build wrote (20,000 pages take about 20 MB).
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+STATUSES = ("rendered", "unchanged", "refused", "failed")
+_OUTPUT_FIELDS = {"path": str, "size": str, "pages": int, "bytes": int, "sha256": str}
+_TEXT_FIELDS = ("slug", "title", "reason", "url", "revision", "generic_name", "key")
+
+
+def read_manifest(out_dir: Path, *, warn: bool = False) -> dict[str, dict]:
+    """The previous build's pages by source. A missing manifest, or one that is not what a
+    build writes (unreadable, not JSON, nested without end, wrong keys or types), is absent:
+    every page is rebuilt and nothing is removed on its word."""
+    path = out_dir / MANIFEST
+    if not path.exists():
         return {}
+    try:
+        data = json.loads(read_page_bytes(path, MAX_MANIFEST_BYTES).decode("utf-8"))
+        pages = _valid_manifest(data)
+    except (LeafletError, ValueError, RecursionError) as exc:
+        pages, why = None, str(exc).removeprefix(f"{path}: ")
+    else:
+        why = "its keys or types are not a manifest's"
+    if pages is None:
+        if warn:
+            LOGGER.warning("%s: %s; treated as absent (every page is rebuilt)", path, why[:200])
+        return {}
+    return pages
+
+
+def _valid_manifest(data: object) -> dict[str, dict] | None:
+    if not isinstance(data, dict) or not isinstance(data.get("pages"), list):
+        return None
+    pages = {}
+    for page in data["pages"]:
+        if not isinstance(page, dict) or not isinstance(page.get("source"), str):
+            return None
+        if page.get("status") not in STATUSES or not isinstance(page.get("outputs", []), list):
+            return None
+        if any(not isinstance(page.get(k), str | None) for k in _TEXT_FIELDS):
+            return None
+        for out in page.get("outputs", []):
+            if not isinstance(out, dict) or set(out) != set(_OUTPUT_FIELDS):
+                return None
+            if any(type(out[k]) is not t for k, t in _OUTPUT_FIELDS.items()):
+                return None
+            if out["path"].startswith("/") or ".." in out["path"].split("/"):
+                return None
+        pages[page["source"]] = page
+    return pages
 
 
 def _unchanged(previous: dict | None, key: str, out_dir: Path) -> PageResult | None:
@@ -117,21 +161,14 @@ def plan(
 ) -> tuple[list[PageResult], list[Job]]:
     """Split the pages into unchanged ones and jobs to render."""
     env = environment_hash(settings, sizes if pdf else ()) + f":pdf={pdf}:html={html}"
-    previous = {} if force else read_manifest(out_dir)
+    previous = {} if force else read_manifest(out_dir, warn=True)
     unchanged, jobs = [], []
     for path in page_files(content_dir):
         source = path.relative_to(content_dir).as_posix()
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            unchanged.append(
-                PageResult(
-                    source,
-                    page_stem(source),
-                    status="failed",
-                    reason=f"cannot read file: {exc.strerror or exc}",
-                )
-            )
+            data = read_page_bytes(path, settings.max_bytes, content_dir)
+        except ContentError as exc:
+            unchanged.append(PageResult(source, page_stem(source), status="failed", reason=exc.message))
             continue
         key = hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
         if (same := _unchanged(previous.get(source), key, out_dir)) is not None:
@@ -160,8 +197,12 @@ def build_library(
     if not content_dir.is_dir():
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(out_dir, exc) from None
     done, todo = plan(content_dir, out_dir, settings, sizes, force, pdf, html)
+    done, todo = _settle_owners(done, todo, settings)
     total = len(done) + len(todo)
     results: dict[str, PageResult] = {}
     for n, result in enumerate(done, 1):
@@ -197,7 +238,7 @@ def build_library(
     pages = sorted(results.values(), key=lambda r: r.source)
     if not interrupted:
         _remove_stale(out_dir, pages)
-    warnings = _shared_urls(pages)
+    warnings = []
     if no_qr := sum(p.url is None and any(o.size != "html" for o in p.outputs) for p in pages):
         warnings.append(without_qr(no_qr))
     if html and not interrupted:
@@ -265,16 +306,30 @@ def _remove_stale(out_dir: Path, pages: list[PageResult]) -> None:
                 parent = parent.parent
 
 
-def _shared_urls(pages: list[PageResult]) -> list[str]:
-    by_url: dict[str, list[str]] = {}
-    for page in pages:
-        if page.url:
-            by_url.setdefault(page.url, []).append(page.source)
-    return [
-        f"{' and '.join(sources)} would get the same online URL {url} (both PDFs are written)"
-        for url, sources in sorted(by_url.items())
-        if len(sources) > 1
-    ]
+def _settle_owners(
+    done: list[PageResult], todo: list[Job], settings: Settings
+) -> tuple[list[PageResult], list[Job]]:
+    """Before anything renders: each site path belongs to one page (see ``owners``). A page that
+    loses its claim fails, with nothing written; an unchanged one loses its outputs too."""
+    claims: dict[str, str | None] = {}
+    for result in done:
+        claims[result.source] = site_path(result.url, settings) if result.url else None
+    for job in todo:
+        claims[job.source] = page_claim(job.source, job.data, settings)
+    lost = settle(claims, settings)
+    if not lost:
+        return done, todo
+    settled = []
+    for result in done:
+        if result.source in lost:
+            result = PageResult(result.source, result.slug, result.title, "failed", lost[result.source])
+        settled.append(result)
+    for job in todo:
+        if job.source in lost:
+            settled.append(
+                PageResult(job.source, page_stem(job.source), status="failed", reason=lost[job.source])
+            )
+    return settled, [job for job in todo if job.source not in lost]
 
 
 def _write_manifest(out_dir: Path, pages: list[PageResult], interrupted: bool) -> None:

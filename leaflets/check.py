@@ -13,16 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import urls
+from . import owners, urls
 from .characters import describe, disguising
 from .discover import find_pages
 from .errors import ContentError, NotALeafletError
 from .i18n import missing
-from .jobs import output_name
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
-from .settings import SIZES, Settings
+from .settings import Settings
 from .urls import local_url
 
 
@@ -194,13 +193,8 @@ def _duplicate_urls(reports: list[FileReport], settings: Settings) -> None:
     """The build's ownership rules, as errors: a page whose online path is another page's, the
     build's own (manifest, index, static files, PDFs), or a file where another needs a folder."""
     pages = {r.source: r for r in reports if r.source}
-    claims = {}
-    for source, report in pages.items():
-        if (path := urls.site_path(report.url, settings)) is not None:
-            claims[source] = path
-    natural = {s: p for s in pages if (p := urls.natural_path(s, settings)) is not None}
-    reserved = {output_name(s, size): f"the PDF of {s}" for s in pages for size in SIZES}
-    for source, reason in sorted(urls.conflicts(claims, natural, reserved).items()):
+    claims = {s: urls.site_path(r.url, settings) for s, r in pages.items()}
+    for source, reason in sorted(owners.settle(claims, settings).items()):
         pages[source].problems.insert(0, Problem("error", "duplicate-url", reason))
 
 

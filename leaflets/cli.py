@@ -79,6 +79,7 @@ def cli() -> None:
 def find_page(page: str, settings: Settings) -> Path:
     """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
     from .discover import has_page_suffix, page_files
+    from .files import read_page_bytes
     from .reader import decode, split_front_matter
 
     path = Path(page)
@@ -96,11 +97,14 @@ def find_page(page: str, settings: Settings) -> Path:
             return candidate
     for candidate in pages:
         try:
-            text, _ = decode(candidate.read_bytes(), str(candidate), settings.max_bytes)
-            meta, _, _ = split_front_matter(text, str(candidate))
-        except (ContentError, OSError):
-            continue
-        if str(meta.get("title", "")).strip().casefold() == wanted:
+            data = read_page_bytes(candidate, settings.max_bytes, root)
+            meta, _, _ = split_front_matter(
+                decode(data, str(candidate), settings.max_bytes)[0], str(candidate)
+            )
+        except ContentError:
+            continue  # another page's problem is not this command's: it is looked past
+        title = meta.get("title")
+        if isinstance(title, str) and title.strip().casefold() == wanted:
             return candidate
     raise click.UsageError(f"no page named {page!r} in {root}/ (give a slug, a title or a path)")
 
@@ -128,12 +132,15 @@ def find_page(page: str, settings: Settings) -> Path:
 @config_option
 def render(page, output, fmt, size, paper, base_url, config) -> None:
     """Render one PAGE (a .md path, or a slug or title in the content folder)."""
+    from .discover import has_page_suffix
     from .reader import read_page
     from .render import leaflet_url, without_qr
 
     settings = load_settings(config, size=size, paper=paper, base_url=base_url)
     path = find_page(page, settings)
-    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+    # A page found by name must be a regular file inside the content folder; a path is read as given.
+    inside = not (has_page_suffix(page) or Path(page).exists())
+    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes, confine=inside)
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
     if leaflet_url(leaflet, settings) is None:

@@ -24,9 +24,9 @@ from .errors import ContentError, NotALeafletError
 from .files import read_page_bytes
 from .markdown_ext import SectionConverter
 from .model import Kind, Leaflet, Problem, Section, walk
+from .paths import quote_path
 from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
-from .urls import quote_path
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 #: A QR code at error correction M holds 2,331 bytes; the permalink, percent-encoded as the

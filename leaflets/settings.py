@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .i18n import MESSAGES
+from .paths import path_problem
 
 CONFIG_NAME = "leaflets.toml"
 PAPERS = ("a4", "letter")
@@ -68,8 +69,6 @@ class Settings:
             raise ConfigError(f"{where}base_url must start with https:// or http://")
         if "{slug}" not in self.path_pattern and "{path}" not in self.path_pattern:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
-        from .urls import path_problem
-
         sample = "/" + self.path_pattern.lstrip("/").replace("{slug}", "x").replace("{letter}", "x")
         if (problem := path_problem(sample.replace("{path}", "x/x"))) is not None:
             raise ConfigError(

@@ -1,73 +1,21 @@
 """A leaflet's online address: the one rule for the QR code and for the site page's path.
 
-- Site paths are canonical: ``/`` then segments, none empty, ``.``, ``..`` or hidden, no
-  percent escapes, no ``:`` (so no scheme, anywhere), no ``?``, ``#`` or backslash, no trailing
-  ``/``. One page, one spelling: ``/b/./x.html`` or ``/b/%78.html`` cannot stand for ``/b/x.html``.
+- Site paths are canonical (``paths``): one page, one spelling.
 - An absolute permalink must be on the configured site's host or on a host in
   ``[site] official_hosts``: the QR code never sends a patient anywhere else.
-- No site path is a file the build writes for itself (the manifest, the index, ``static/``,
-  the PDFs); ``owners`` settles which page owns a path when two claim it.
+- ``owners`` settles which page owns a path when two claim it.
 """
 
 from __future__ import annotations
 
 import posixpath
-import unicodedata
-from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import ConfigError, ContentError
+from .paths import path_problem, quote_path
+from .settings import Settings
 
-if TYPE_CHECKING:
-    from .settings import Settings
-
-#: Characters a URL path carries as they are; everything else is percent-encoded.
-_SAFE = "/@!$&'()*+,;=~-._"
-#: Files and folders of the output that the build writes for itself.
-BUILD_FILES = frozenset({"manifest.json", "index.html"})
-BUILD_FOLDERS = frozenset({"static"})
 _PLACEHOLDER_SITE = "https://site.invalid"
-
-
-def quote_path(path: str) -> str:
-    """The path as the URL (and the QR code) carries it."""
-    return quote(path, safe=_SAFE)
-
-
-def path_problem(path: str) -> str | None:
-    """Why ``path`` is not a canonical site path, or None when it is."""
-    if not path.startswith("/"):
-        return "does not start with '/'"
-    for bad, why in (
-        ("%", "holds a percent escape"),
-        (":", "holds ':' (a scheme)"),
-        ("\\", "holds a backslash"),
-        ("?", "holds '?'"),
-        ("#", "holds '#'"),
-    ):
-        if bad in path:
-            return why
-    if path.endswith("/"):
-        return "ends with '/'"
-    if unicodedata.normalize("NFC", path) != path:
-        return "is not in Unicode NFC form (another spelling of the same letters)"
-    for segment in path[1:].split("/"):
-        if not segment:
-            return "holds '//'"
-        if segment.startswith("."):
-            return f"holds the segment {segment!r}"
-        if not segment.isprintable() or segment != segment.strip():
-            return "holds a control character or space at a segment's edge"
-    return None
-
-
-def owned_by_build(relative: str) -> bool:
-    """True for paths under the output folder that belong to the build itself."""
-    return (
-        relative in BUILD_FILES
-        or relative.split("/", 1)[0] in BUILD_FOLDERS
-        or relative.lower().endswith(".pdf")
-    )
 
 
 def _host(url: str) -> str:
@@ -154,61 +102,3 @@ def relative_link(target: str, from_dir: str) -> str:
     if not link.startswith("../"):
         link = "./" + link
     return quote_path(link)
-
-
-def natural_path(source: str, settings: Settings) -> str | None:
-    """The site path the pattern gives a page's file (``b/baclofen.md``), ignoring any
-    permalink: the path no other page may take from it. None when it is not canonical."""
-    stem = source[: -len(".md")] if source.endswith(".md") else source
-    slug = posixpath.basename(stem)
-    try:
-        return site_path(local_url(source, None, slug, stem, settings), settings)
-    except ContentError:
-        return None
-
-
-def conflicts(claims: dict[str, str], natural: dict[str, str], reserved: dict[str, str]) -> dict[str, str]:
-    """Which claims lose, with the reason: ``claims`` maps each page to the site path it wants,
-    ``natural`` each page to the path its file name gives, ``reserved`` the paths the build writes
-    (PDFs, manifest) to their owner. A path the build owns is never a page's; a page's natural path
-    is its own; any other path claimed twice is no one's; and no path may be a folder of another."""
-    lost: dict[str, str] = {}
-    by_path: dict[str, list[str]] = {}
-    for source, path in claims.items():
-        if owned_by_build(path) or path in reserved:
-            owner = reserved.get(path, "the build")
-            lost[source] = f"its online path {path!r} belongs to {owner}"
-        else:
-            by_path.setdefault(path, []).append(source)
-    files: dict[str, str] = dict(reserved)
-    for path, sources in by_path.items():
-        owners = [s for s in sources if natural.get(s) == path]
-        winner = owners[0] if len(owners) == 1 else None
-        for source in sources:
-            if source != winner:
-                others = " and ".join(s for s in sources if s != source)
-                lost[source] = f"its online path {path!r} is also {others}'s"
-        if winner is not None or len(sources) == 1:
-            files[path] = winner or sources[0]
-    folders: dict[str, str] = {}
-    for path, owner in files.items():
-        for parent in _parents(path):
-            folders.setdefault(parent, owner)
-    for source, path in claims.items():
-        if source in lost or files.get(path) != source:
-            continue
-        above = next((files[p] for p in _parents(path) if p in files), None)
-        for other in (above, folders.get(path)):
-            # A page keeps its own natural path against another page's permalink; otherwise a
-            # file and a folder of the same name cannot both exist, so neither page gets it.
-            if other is None or other == source:
-                continue
-            if natural.get(source) == path and other in claims and natural.get(other) != claims[other]:
-                continue
-            lost[source] = f"its online path {path!r} and {other}'s cannot be a file and a folder at once"
-    return lost
-
-
-def _parents(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:n]) for n in range(1, len(parts))]

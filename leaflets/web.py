@@ -38,6 +38,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from . import assets
+from .characters import strip_forbidden
 from .i18n import texts
 from .jobs import init_worker
 from .library import Library
@@ -199,7 +200,8 @@ def create_app(
         size, paper = options(form)
         fields = {}
         for name in ("patient", "directions", "initials"):
-            value = " ".join(form.get(name, "").split())  # one line: no control characters
+            # One line, and no control character (NUL, ESC, C1 …): they are not words, and break XML.
+            value = " ".join(strip_forbidden(form.get(name, ""))[0].split())
             if len(value) > FIELD_LIMIT:
                 raise HTTPException(400, f"{name} is limited to {FIELD_LIMIT} characters.")
             fields[name] = value

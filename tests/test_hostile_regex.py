@@ -1,0 +1,266 @@
+"""Issue 13 §1: no regular expression in the package backtracks without bound.
+
+Every pattern in the package is collected: module-level compiled patterns (also inside lists
+and dicts) and every literal pattern passed to ``re.search``, ``re.sub`` … inside functions
+(read from the source with ``ast``, so a new pattern is tested the day it is written). Each
+one is fed adversarial inputs built from its own words and characters (repeated, with and
+without separators, ending in a character that makes the match fail) and from the characters
+hostile pages use, at growing lengths. Doubling the input may at most triple the time (plus a
+small floor for timer noise); an exponential pattern stops at the first size that takes too long.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "leaflets"
+GENERIC_UNITS = [
+    " ",
+    "\n",
+    "a",
+    "a ",
+    "*",
+    "**",
+    "*a",
+    "_",
+    "<",
+    "<a",
+    "<p>",
+    "(",
+    "(a",
+    "[",
+    "[a",
+    ":",
+    ".",
+    "a.",
+    "-",
+    "1",
+    "Q",
+    "?",
+    "a\n",
+    "\t",
+    "&",
+    "#",
+    "'",
+    "A ",
+    "a, ",
+]
+#: Input lengths: doubling from 256 to 4,096 characters.
+SIZES = [256 * 2**k for k in range(5)]
+#: The time one match may take at any size before the pattern counts as exponential.
+CEILING = 0.5
+#: Timer noise allowance added to "at most three times", in seconds.
+FLOOR = 0.004
+
+
+def _compiled_in(value, found, where):
+    if isinstance(value, re.Pattern):
+        found.append((where, value))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _compiled_in(item, found, where)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _compiled_in(item, found, where)
+
+
+_FLAG_NAMES = {
+    "I": re.I,
+    "IGNORECASE": re.I,
+    "S": re.S,
+    "DOTALL": re.S,
+    "M": re.M,
+    "MULTILINE": re.M,
+    "X": re.X,
+    "VERBOSE": re.X,
+}
+
+
+def _flags(node) -> int:
+    if isinstance(node, ast.Attribute) and node.attr in _FLAG_NAMES:
+        return _FLAG_NAMES[node.attr]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _flags(node.left) | _flags(node.right)
+    return 0
+
+
+def _literal_patterns(path: Path) -> list[tuple[str, re.Pattern]]:
+    """Patterns written as string literals in ``re.<function>(...)`` calls."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "re"):
+            continue
+        if node.func.attr not in {
+            "compile",
+            "search",
+            "match",
+            "fullmatch",
+            "sub",
+            "subn",
+            "split",
+            "findall",
+            "finditer",
+        }:
+            continue
+        if (
+            not node.args
+            or not isinstance(node.args[0], ast.Constant)
+            or not isinstance(node.args[0].value, str)
+        ):
+            continue
+        flags = next((_flags(k.value) for k in node.keywords if k.arg == "flags"), 0)
+        if (
+            node.func.attr in ("compile", "search", "match", "fullmatch", "findall", "finditer")
+            and len(node.args) > 1
+        ):
+            flags |= _flags(node.args[1])
+        found.append((f"{path.stem}:{node.lineno}", re.compile(node.args[0].value, flags)))
+    return found
+
+
+def all_patterns() -> list[tuple[str, re.Pattern]]:
+    found: list[tuple[str, re.Pattern]] = []
+    for path in sorted(PACKAGE.glob("*.py")):
+        module = importlib.import_module(f"leaflets.{path.stem}") if path.stem != "__main__" else None
+        for name, value in vars(module).items() if module else ():
+            if not name.startswith("__"):
+                _compiled_in(value, found, f"{path.stem}.{name}")
+        found += _literal_patterns(path)
+    unique = {}
+    for where, pattern in found:
+        unique.setdefault((pattern.pattern, pattern.flags), (where, pattern))
+    return sorted(unique.values(), key=lambda item: item[0])
+
+
+def _words(pattern: re.Pattern) -> list[str]:
+    """Literal runs and one member of each character class in the pattern, from its parse tree."""
+    parser = getattr(re, "_parser", None)
+    try:
+        tree = parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # a pattern the parser module cannot read is still tested generically
+        return []
+    words: list[str] = []
+    run: list[str] = []
+
+    def flush():
+        if run:
+            words.append("".join(run))
+            run.clear()
+
+    def walk(items):
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                run.append(chr(arg))
+                continue
+            flush()
+            if name == "IN":
+                for kind, value in arg:
+                    if str(kind) == "LITERAL":
+                        words.append(chr(value))
+                        break
+                    if str(kind) == "RANGE":
+                        words.append(chr(value[0]))
+                        break
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                walk(arg[2])
+            elif name == "SUBPATTERN":
+                walk(arg[-1])
+            elif name == "BRANCH":
+                for branch in arg[1]:
+                    walk(branch)
+                    flush()
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                walk(arg[1])
+        flush()
+
+    walk(tree)
+    return list(dict.fromkeys(w for w in words if w))[:12]
+
+
+def pumps(pattern: re.Pattern) -> list[str]:
+    units = []
+    for word in _words(pattern):
+        units += [word, word + " ", word + ", "]
+    words = _words(pattern)
+    if len(words) > 1:
+        units.append(" ".join(words[:6]) + " ")
+    return list(dict.fromkeys(units + GENERIC_UNITS))
+
+
+def _time(pattern: re.Pattern, text: str, repeats: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in pattern.finditer(text):
+            pass
+        pattern.match(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _text(unit: str, size: int, suffix: str) -> str:
+    return (unit * (size // len(unit) + 1))[:size] + suffix
+
+
+def growth_problem(pattern: re.Pattern, unit: str, suffix: str) -> str | None:
+    """None when the time grows at most threefold per doubling, else what went wrong. A step
+    that looks too steep is timed again, best of five, so that a pause of the shared machine
+    is not taken for backtracking."""
+    previous = None
+    for size in SIZES:
+        spent = _time(pattern, _text(unit, size, suffix))
+        if spent > CEILING:
+            return f"{spent:.2f} s on {size:,} characters of {unit!r}+{suffix!r}"
+        if previous is not None and spent > 3 * previous + FLOOR:
+            previous = _time(pattern, _text(unit, size // 2, suffix), 5)
+            spent = _time(pattern, _text(unit, size, suffix), 5)
+            if spent > 3 * previous + FLOOR:
+                return (
+                    f"{previous * 1000:.1f} ms on {size // 2:,} characters of {unit!r}+{suffix!r}, "
+                    f"{spent * 1000:.1f} ms on {size:,}"
+                )
+        previous = spent
+    return None
+
+
+PATTERNS = all_patterns()
+#: Patterns that belong to another issue's rewrite, and are known to backtrack today.
+OWNED_ELSEWHERE: dict[str, str] = {}
+
+
+def test_the_collection_finds_the_patterns_of_every_kind():
+    wheres = [w for w, _ in PATTERNS]
+    assert len(PATTERNS) > 40
+    assert any(w.startswith("limits.") for w in wheres)  # module level
+    assert any(":" in w for w in wheres)  # literal, inside a function
+    assert any(w.startswith("labels._KEYWORD_RE") for w in wheres)  # inside a list
+
+
+@pytest.mark.parametrize(("where", "pattern"), PATTERNS, ids=[w for w, _ in PATTERNS])
+def test_pattern_time_grows_about_linearly(where, pattern):
+    if where in OWNED_ELSEWHERE:
+        pytest.xfail(OWNED_ELSEWHERE[where])
+    problems = []
+    for unit in pumps(pattern):
+        for suffix in ("", "\x00"):
+            if (problem := growth_problem(pattern, unit, suffix)) is not None:
+                problems.append(problem)
+                break
+    assert not problems, f"{where} /{pattern.pattern}/: " + "; ".join(problems[:3])
+
+
+def test_the_timing_check_catches_backtracking():
+    """The test above bites: a nested quantifier (exponential) and a scan-to-the-end per start
+    (quadratic) are both caught."""
+    assert growth_problem(re.compile(r"^(a+)+$"), "a", "\x00") is not None
+    assert growth_problem(re.compile(r"<a[^>]*>"), "<a", "") is not None
+    assert growth_problem(re.compile(r"<a[^<>]*>"), "<a", "") is None
