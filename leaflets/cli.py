@@ -177,9 +177,10 @@ def check(paths, strict, fmt, max_grade, config) -> None:
 
     \b
     Prints one line per problem: FILE:LINE: LEVEL: MESSAGE.
-    Errors: not a leaflet, unreadable, broken front matter.
+    Errors: not a leaflet, unreadable, broken front matter, a bad permalink, an online
+    path that is another page's.
     Warnings: truncated, missing or empty sections, unknown sections, title differs from
-    the H1, no disclaimer or note, two pages with the same online URL.
+    the H1, no disclaimer or note, a disguised title.
     Info: readability (Flesch reading ease and Flesch-Kincaid grade).
     """
     import json

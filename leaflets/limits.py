@@ -26,6 +26,7 @@ MAX_INLINE_PER_PAGE = 10_000
 #: Levels of nesting in the YAML front matter (gen3's ``faqs: [{q, a}]`` needs 3).
 MAX_FRONT_MATTER_DEPTH = 32
 
+_DEPTH_MESSAGE = f"front matter is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
 _NESTING_MESSAGE = f"the page is nested too deeply (more than {MAX_NESTING} levels)"
 # One marker per iteration, whitespace only between markers: no two ways to match a string.
 _MARKERS = re.compile(r"[ \t]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]*)")
@@ -182,6 +183,24 @@ def _check_inline(lines: list[str], first: int, path: str) -> None:
             )
 
 
+def check_header(lines: list[str], first: int, path: str) -> None:
+    """Refuse front matter nested deeper than MAX_FRONT_MATTER_DEPTH before YAML reads it:
+    PyYAML's scanner slows down with every open bracket (3,000 took 9 s) and its composer
+    recurses. Brackets inside quotes count too (a title needs a few, not 32)."""
+    depth = 0
+    for number, line in enumerate(lines, first):
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > 4 * MAX_FRONT_MATTER_DEPTH:
+            raise ContentError(path, _DEPTH_MESSAGE, number)
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > MAX_FRONT_MATTER_DEPTH:
+                    raise ContentError(path, _DEPTH_MESSAGE, number)
+            elif ch in "]}" and depth:
+                depth -= 1
+
+
 def front_matter_problem(data: dict[str, Any]) -> tuple[str, str] | None:
     """(top-level key, message) for parsed front matter nested too deeply or holding a
     forbidden character (see ``characters``), else None. Iterative: no recursion to overflow."""
@@ -190,7 +209,7 @@ def front_matter_problem(data: dict[str, Any]) -> tuple[str, str] | None:
         top, value, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth + 1 > MAX_FRONT_MATTER_DEPTH:
-                return top, f"front matter is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
+                return top, _DEPTH_MESSAGE
             pairs = value.items() if isinstance(value, dict) else ((None, v) for v in value)
             for key, item in pairs:
                 for text in (key, item):

@@ -98,6 +98,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
             break
     else:
         raise ContentError(path, "front matter starts with '---' but never ends", 1)
+    limits.check_header(lines[1:end], 2, path)
     header = "\n".join(lines[1:end])
     try:
         data = yaml.load(header, Loader=_NoAliasLoader)
