@@ -16,6 +16,8 @@ from .errors import ConfigError, ContentError, LeafletError
 from .settings import PAPERS, SIZES, Settings, load_settings
 
 LOGGER = logging.getLogger("leaflets")
+#: File suffix of each output format.
+SUFFIX = {"audio": "mp3"}
 
 
 class _Handler(logging.Handler):
@@ -116,15 +118,15 @@ def find_page(page: str, settings: Settings) -> Path:
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Output file (default: ./<slug>.pdf or ./<slug>.html).",
+    help="Output file (default: ./<slug>.pdf, .html, .brf or .mp3).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "html"]),
+    type=click.Choice(["pdf", "html", "brf", "audio"]),
     default="pdf",
     show_default=True,
-    help="pdf, or the HTML document WeasyPrint prints.",
+    help="pdf; the HTML document WeasyPrint prints; brf (braille, liblouis); audio (MP3, espeak-ng).",
 )
 @size_option
 @paper_option
@@ -143,9 +145,21 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
     leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes, confine=inside)
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
+    target = Path(output or f"{leaflet.slug}.{SUFFIX.get(fmt, fmt)}")
+    if fmt == "brf":
+        from .braille import write_brf
+
+        _, pages = write_brf(leaflet, target, settings)
+        click.echo(f"wrote {target} ({pages} braille page{'s' if pages != 1 else ''})")
+        return
+    if fmt == "audio":
+        from .audio import write_mp3
+
+        _, chapters = write_mp3(leaflet, target, settings)
+        click.echo(f"wrote {target} ({chapters} chapter{'s' if chapters != 1 else ''})")
+        return
     if leaflet_url(leaflet, settings) is None:
         LOGGER.warning(without_qr())
-    target = Path(output or f"{leaflet.slug}.{fmt}")
     if fmt == "html":
         from .files import write_atomic
         from .render import render_html

@@ -41,6 +41,11 @@ class RenderError(LeafletError):
     """HTML or PDF rendering failed, or tried to reach something it must not."""
 
 
+class DeadlineError(RenderError):
+    """A stage ran past its time limit. Not a property of the page alone (the machine may be
+    busy), so a build tries the page again next time instead of remembering the failure."""
+
+
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
 

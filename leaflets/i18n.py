@@ -46,6 +46,12 @@ MESSAGES: dict[str, str] = {
     "pdf_large": N_("Printable PDF (large print)"),
     "page_of": N_("Page {page} of {pages}"),
     "skip": N_("Skip to content"),
+    "braille_file": N_("Braille (BRF)"),
+    "audio_file": N_("Audio (MP3)"),
+    # Symbols a braille table has no cell for are written as words.
+    "sym_ge": N_("greater than or equal to"),
+    "sym_le": N_("less than or equal to"),
+    "sym_degree": N_("degrees"),
     "site_name": N_("Patient leaflets"),
     "default_disclaimer": N_(
         "This leaflet is for general information only and is not a substitute for professional "

@@ -37,6 +37,14 @@ class PageResult:
     generic_name: str | None = None
     #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
     key: str = ""
+    #: Sections where the page declines to inform ("I cannot provide …"), as ``file:line: …``.
+    refusals: list[str] = field(default_factory=list)
+    #: The products (sizes, and the site page) this result stands for, under ``key`` ("*": all,
+    #: for a page that does not parse).
+    built: list[str] = field(default_factory=list)
+    #: Not a property of the page (a time-out, a dead worker, a full disk): try it again next
+    #: build. A refusal or a broken page is kept with its key and not re-read.
+    retry: bool = False
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -56,6 +64,10 @@ class Job:
     key: str
     pdf: bool = True
     html: bool = False
+    #: PDFs of this page already on disk for this key: linked from the site page, not rendered.
+    keep: tuple[Output, ...] = ()
+    #: What the result stands for when the job succeeds (see ``PageResult.built``).
+    products: tuple[str, ...] = ()
 
 
 @dataclass
@@ -79,8 +91,17 @@ def output_name(source: str, size: str) -> str:
 
 def failed(job: Job, reason: str) -> Rendered:
     """The result for a job that never finished: its worker died, or it ran out of time."""
-    result = PageResult(job.source, page_stem(job.source), status="failed", reason=reason, key=job.key)
+    result = PageResult(
+        job.source, page_stem(job.source), status="failed", reason=reason, key=job.key, retry=True
+    )
     return Rendered(result)
+
+
+def job_limit(job: Job) -> float:
+    """Wall-clock seconds a whole job may take: the render deadline for each file it renders,
+    and as much again for reading, parsing and handing the result back."""
+    renders = (len(job.sizes) if job.pdf else 0) + job.html
+    return job.settings.render_timeout * (renders + 1)
 
 
 def warm_up(settings: Settings, sizes: Iterable[str], papers: Iterable[str] | None = None) -> None:
@@ -105,20 +126,27 @@ def _output(name: str, size: str, pages: int, data: bytes) -> Output:
 
 def render_job(job: Job) -> Rendered:
     """Parse and render one page. Never raises: failures come back as a status and a reason."""
-    from .errors import ContentError, LeafletError, NotALeafletError
+    from .errors import ContentError, DeadlineError, LeafletError, NotALeafletError
     from .pdf import render_pdf
     from .reader import parse_page
     from .render import leaflet_url
 
     result = PageResult(source=job.source, slug=page_stem(job.source), key=job.key)
+    leaflet = None
     try:
         leaflet = parse_page(
             job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
         result.generic_name = leaflet.generic_name
+        result.refusals = [
+            f"{job.path}{f':{p.line}' if p.line else ''}: {p.message}"
+            for p in leaflet.problems
+            if p.code == "partial-refusal"
+        ]
         result.url = leaflet_url(leaflet, job.settings)
         files = {}
+        result.outputs.extend(job.keep)
         for size in job.sizes if job.pdf else ():
             data, pages = render_pdf(leaflet, job.settings.replace(size=size))
             name = output_name(job.source, size)
@@ -133,12 +161,17 @@ def render_job(job: Job) -> Rendered:
                 data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
                 files[path] = data
                 result.outputs.append(_output(path, "html", 1, data))
-        result.status = "rendered"
+        result.status, result.built = "rendered", list(job.products)
         return Rendered(result, files)
     except NotALeafletError as exc:
         result.status, result.reason = "refused", exc.message
     except (ContentError, LeafletError) as exc:
         result.status, result.reason = "failed", getattr(exc, "message", None) or str(exc)
+        result.retry = isinstance(exc, DeadlineError)
     except Exception as exc:  # one bad page never stops the others
         result.status, result.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        result.retry = True
+    # A page that does not parse fails whatever is asked of it ("*"); a render failure, only for
+    # the products asked this time.
+    result.outputs, result.built = [], ["*"] if leaflet is None else list(job.products)
     return Rendered(result)

@@ -1,66 +1,11 @@
-"""Section labels and severity words: how a page names its sections and marks side effects serious."""
+"""Section labels: how a page names its sections (the words themselves live in ``vocabulary``)."""
 
 from __future__ import annotations
 
 import re
 
 from .model import Kind
-
-# Order matters only when two keywords start at the same place; otherwise the
-# keyword that comes first in the label wins ("Side effects and precautions" → side effects).
-# English, then French and Spanish, the languages the tool ships catalogues for.
-_KEYWORDS: tuple[tuple[Kind, str], ...] = (
-    (
-        Kind.GENERIC_NAME,
-        r"generic\s+names?|nom\s+générique|dénomination\s+commune"
-        r"|nombre\s+genérico|denominación\s+común",
-    ),
-    (
-        Kind.SIDE_EFFECTS,
-        r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?|events?)"
-        r"|effets?\s+(?:secondaires?|indésirables?)|efectos?\s+(?:secundarios?|adversos?)"
-        r"|reacciones\s+adversas",
-    ),
-    (
-        Kind.FAQS,
-        r"faqs?|frequently\s+asked|common\s+questions|questions|foire\s+aux\s+questions"
-        r"|preguntas(?:\s+frecuentes)?",
-    ),
-    (
-        Kind.HOW_IT_WORKS,
-        r"how\s+(?:\S+\s+){0,4}?works?|mechanism(?:\s+of\s+action)?"
-        r"|mode\s+d[’']action|mécanisme(?:\s+d[’']action)?"
-        r"|comment\s+(?:\S+\s+){0,3}?(?:agit|fonctionne)|mecanismo(?:\s+de\s+acción)?"
-        r"|cómo\s+(?:\S+\s+){0,3}?(?:funciona|actúa)",
-    ),
-    (
-        Kind.DOSAGE,
-        r"dosage|doses?|dosing|how\s+to\s+(?:take|use)|administration|posologie"
-        r"|mode\s+d[’']emploi|dosis|posología|dosificación|cómo\s+(?:tomar|usar)",
-    ),
-    (
-        Kind.USAGE,
-        r"usage|uses?|indications?|used\s+for|what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for"
-        r"|utilisations?|usos?|indicaciones|para\s+qué\s+sirve",
-    ),
-    (
-        Kind.PRECAUTIONS,
-        r"precautions?|warnings?|contra-?indications?|cautions?|précautions?"
-        r"|mises?\s+en\s+garde|precauciones|advertencias|contraindicaciones",
-    ),
-    (Kind.INTERACTIONS, r"interactions?|interacciones"),
-    (Kind.STORAGE, r"storage|how\s+to\s+store|storing|conservation|conservación|almacenamiento"),
-    (
-        Kind.DISCLAIMER,
-        r"disclaimer|avertissement|clause\s+de\s+non-responsabilité|aviso(?:\s+legal)?"
-        r"|descargo(?:\s+de\s+responsabilidad)?",
-    ),
-    (Kind.NOTE, r"note|remarque|nota"),
-)
-_KEYWORD_RE = [(kind, re.compile(rf"\b(?:{pat})\b", re.I)) for kind, pat in _KEYWORDS]
-
-#: Labels that belong to a question/answer pair, never to a section.
-_QA_LABEL = re.compile(r"^(?:[qapr]\s*\d*|question|answer|réponse|pregunta|respuesta)$", re.I)
+from .vocabulary import QA_LABEL, SECTION_PATTERNS
 
 # A label is short: a sentence in bold is content, not a section label.
 MAX_LABEL_WORDS = 8
@@ -76,20 +21,25 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
     # Qualifiers do not change what a label names: "FAQs (for each drug individually …)",
     # "Dosage: NOT FOR INTERNAL USE …".
     text = re.sub(r"\s*[(\[].*?(?:[)\]]|$)", " ", text).split(":")[0].strip()
-    if not text or len(text.split()) > MAX_LABEL_WORDS or _QA_LABEL.match(text):
+    if not text or len(text.split()) > MAX_LABEL_WORDS or QA_LABEL.match(text):
         return None
     best: tuple[int, int, Kind] | None = None
-    for order, (kind, pattern) in enumerate(_KEYWORD_RE):
+    for order, (kind, pattern) in enumerate(SECTION_PATTERNS):
         m = pattern.search(text)
         if m and (best is None or (m.start(), order) < best[:2]):
             best = (m.start(), order, kind)
     if best is None or (anchored and (best[0] != 0 or len(text.split()) > 5)):
         return None
+    effects = dict(SECTION_PATTERNS)[Kind.SIDE_EFFECTS].search(text)
+    if effects and effects.end() == len(text.rstrip(" .:")):
+        # "Intravenous Administration Specific Side Effects" names side effects: the words
+        # before the last keyword only qualify it.
+        return Kind.SIDE_EFFECTS
     return best[2]
 
 
 def is_qa_label(label: str) -> bool:
-    return bool(_QA_LABEL.match(clean_label(label)))
+    return bool(QA_LABEL.match(clean_label(label)))
 
 
 def clean_label(label: str) -> str:
@@ -97,30 +47,6 @@ def clean_label(label: str) -> str:
     text = re.sub(r"[*_`]+", "", label).strip()
     text = re.sub(r"\s*:\s*$", "", text)
     return text.strip()
-
-
-# "not serious", "less severe", "non-serious" say the opposite of serious.
-_NEGATED = re.compile(
-    r"\b(?:not\s+(?:usually\s+|generally\s+|typically\s+)?|non-?|less\s+|rarely\s+)"
-    r"(?:serious|severe)\b"
-    r"|\b(?:pas\s+(?:très\s+)?|non\s+|peu\s+|no\s+(?:son\s+)?|poco\s+)graves?\b",
-    re.I,
-)
-_SERIOUS = re.compile(
-    r"\b(?:serious(?:ly)?|severe(?:ly)?|life[\s-]*threatening|emergency|emergencies"
-    r"|immediately|immediate\s+medical|urgent(?:ly)?|right\s+away"
-    r"|graves?|sévères?|sérieux|sérieuses?|urgences?|immédiatement"
-    r"|severos?|severas?|urgencias?|inmediatamente|de\s+inmediato)\b",
-    re.I,
-)
-
-
-def marks_serious(line: str) -> bool:
-    """Whether the line that introduces a side-effect group says the group is serious.
-
-    Only the page's own words count; the medical meaning of the items is never guessed.
-    """
-    return bool(_SERIOUS.search(_NEGATED.sub(" ", line)))
 
 
 def last_sentence(text: str) -> str:

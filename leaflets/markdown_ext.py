@@ -8,28 +8,26 @@ groups and FAQ pairs from the tree; whatever it does not capture stays in the se
 from __future__ import annotations
 
 import copy
+import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
 import markdown
-from markdown.serializers import to_html_string
 from markdown.treeprocessors import Treeprocessor
 
 from . import sanitize
-from .labels import last_sentence, marks_serious
 from .model import Faq, Kind, Prose, Severity, SideEffect, SideEffectGroup
-
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_LISTS = {"ul", "ol"}
-_BOLD = {"strong", "b"}
+from .normalize import normalize
+from .side_effects import Group, is_group_label, read_groups, severity_of
+from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, outer, rest_after, text
 
 
 @dataclass
 class _Result:
     """What the tree processor found; fragments still hold raw-HTML placeholders."""
 
-    groups: list[tuple[str | None, Severity, bool, list[tuple[str, str]]]] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     faqs: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -38,26 +36,6 @@ class SectionBody:
     html: str
     groups: tuple[SideEffectGroup, ...] = ()
     faqs: tuple[Faq, ...] = ()
-
-
-def text(el: etree.Element) -> str:
-    return "".join(el.itertext()).strip()
-
-
-def inner(el: etree.Element) -> str:
-    """Serialised content of ``el`` without its own tag."""
-    wrapper = etree.Element("div")
-    wrapper.text = el.text
-    for child in el:
-        wrapper.append(copy.deepcopy(child))
-    html = to_html_string(wrapper)
-    return html[len("<div>") : -len("</div>")].strip()
-
-
-def outer(el: etree.Element) -> str:
-    clone = copy.deepcopy(el)
-    clone.tail = None
-    return to_html_string(clone)
 
 
 def _drop_keep_text(parent: etree.Element, child: etree.Element, text: str) -> None:
@@ -108,173 +86,53 @@ def _tidy(root: etree.Element) -> None:
         for p in paras:
             p.tag = "span"
             p.set("class", "li-p")
+        _drop_dangling_colon(li)
+    for el in root.iter():
+        # An unclosed "**" (a generation that stopped mid-label) is markup, never text to print.
+        if el.text and "**" in el.text:
+            el.text = el.text.replace("**", "")
+        if el.tail and "**" in el.tail:
+            el.tail = el.tail.replace("**", "")
 
 
-def _is_bold_label(el: etree.Element) -> bool:
-    """``<p><strong>Label:</strong> optional text</p>``."""
-    if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in _BOLD:
-        return False
-    label = text(el[0])
-    return label.endswith(":") or (el[0].tail or "").lstrip().startswith(":")
+def _drop_dangling_colon(li: etree.Element) -> None:
+    """ "* **Headache:**" with no description prints "Headache", not "Headache:"; a group label
+    ("* **Common:**") keeps its colon, since what follows is its group."""
+    if len(li) and li[-1].tag in LISTS:
+        return
+    if len(li) == 1 and li[0].tag in BOLD and not (li.text or "").strip() and not len(li[0]):
+        strong = li[0]
+        label = (strong.text or "") + (strong.tail or "")
+        if label.strip().endswith(":") and not is_group_label(label):
+            if (strong.tail or "").strip() == ":":
+                strong.tail = ""
+            elif not (strong.tail or "").strip():
+                strong.text = (strong.text or "").rstrip().removesuffix(":").rstrip()
+    elif not len(li) and (li.text or "").rstrip().endswith(":") and not is_group_label(li.text or ""):
+        li.text = (li.text or "").rstrip().removesuffix(":")
 
 
-def _bold_only(el: etree.Element) -> bool:
-    return (
-        el.tag == "p"
-        and not (el.text or "").strip()
-        and len(el) == 1
-        and el[0].tag in _BOLD
-        and not (el[0].tail or "").strip()
+def _answer_label(el: etree.Element) -> bool:
+    return (el.tag in HEADINGS or bold_only(el)) and bool(
+        re.fullmatch(r"(?:A|Ans|Answer)\s*\d*\s*[:.)]?", text(el))
     )
 
 
-def _lead_in(paragraph: str) -> str:
-    """The words that introduce a group: the last sentence when it names the group itself
-    ("Common side effects include:"), else the whole lead-in ("… serious side effects can happen.
-    These include:")."""
-    last = last_sentence(paragraph)
-    if _SE_WORDS.search(last) or _FREQUENCY_WORD.search(last):
-        return last
-    return paragraph
+_PLAIN_PAIR = re.compile(r"^\s*(Q\s*\d*\s*[:.)].*?)\n\s*(A\s*\d*\s*[:.)].*)$", re.S | re.I)
+
+
+def _plain_pair(paragraph: str) -> tuple[str, str] | None:
+    if m := _PLAIN_PAIR.match(paragraph):
+        return html.escape(m.group(1).strip(), quote=False), html.escape(m.group(2).strip(), quote=False)
+    return None
 
 
 def _question_with_answer(el: etree.Element) -> bool:
-    if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in _BOLD:
+    if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in BOLD:
         return False
     question = text(el[0])
     looks_like = question.endswith("?") or re.match(r"^[QP]\s*\d*\s*[:.)]", question)
     return bool(looks_like) and bool((el[0].tail or "").strip() or len(el) > 1)
-
-
-def _severity(line: str) -> Severity:
-    return Severity.SERIOUS if marks_serious(line) else Severity.COMMON
-
-
-_SE_WORDS = re.compile(
-    r"side[\s-]*effects?|adverse\s+(?:effects?|reactions?)|effets?\s+(?:secondaires?|indésirables?)"
-    r"|efectos?\s+(?:secundarios?|adversos?)|reacciones\s+adversas",
-    re.I,
-)
-_FREQUENCY = re.compile(
-    r"(?:(?:very|less|more|most|un|not|but|and|or|other|rare|rarely|common|commonly|uncommon|"
-    r"serious|severe|frequent|infrequent|mild|moderate|possible|potential|general|also"
-    r"|fréquents?|fréquentes?|peu|rares?|courants?|graves?|sévères?|légers?|et|mais|ou"
-    r"|frecuentes?|poco|raros?|comunes|leves|pero|y|o)[\s,/&-]*)+",
-    re.I,
-)
-
-
-_FREQUENCY_WORD = re.compile(
-    r"\b(?:common|uncommon|rare|serious|severe|frequent|mild|fréquents?|fréquentes?|rares?|graves?"
-    r"|frecuentes?|raros?|comunes)\b",
-    re.I,
-)
-
-
-def _is_group_label(label: str) -> bool:
-    """ "Serious side effects", "Common (>10%)", "Rare but serious" — not "Drowsiness"."""
-    core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip().rstrip(":").strip()
-    return bool(_SE_WORDS.search(core) or (core and _FREQUENCY.fullmatch(core)))
-
-
-def _is_group_item(li: etree.Element) -> bool:
-    if (li.text or "").strip() or not len(li) or li[0].tag not in _BOLD:
-        return False
-    label = text(li[0])
-    colon = label.endswith(":") or (li[0].tail or "").lstrip().startswith(":")
-    return colon and _is_group_label(label)
-
-
-def _first_sentence(line: str) -> str:
-    return re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*])", line.strip(), maxsplit=1)[0]
-
-
-def _opens_serious(line: str) -> bool:
-    first = _first_sentence(line)
-    return bool(_SE_WORDS.search(first)) and marks_serious(first)
-
-
-def _rest_after(el: etree.Element, strong: etree.Element) -> etree.Element:
-    """What follows a bold label inside ``el``, as an element of its own."""
-    rest = etree.Element("p")
-    rest.text = (strong.tail or "").lstrip().removeprefix(":").lstrip()
-    after = False
-    for child in el:
-        if after:
-            rest.append(copy.deepcopy(child))
-        after = after or child is strong
-    return rest
-
-
-_LIST_LIKE_MAX_WORDS = 8
-
-
-def _comma_items(rest: etree.Element) -> list[str] | None:
-    # Only text after a side-effect group label comes here, so two parts already make a list.
-    """ "nausea, headache, dizziness" → three items; sentences stay prose (None)."""
-    if len(rest):
-        return None  # inline markup inside: keep it whole
-    value = (rest.text or "").strip()
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(value):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch in ",;" and depth == 0:
-            parts.append(value[start:i])
-            start = i + 1
-    parts.append(value[start:])
-    parts = [p.strip() for p in parts]
-    if len(parts) < 2 or not all(parts):
-        return None
-
-    def words(part: str) -> int:
-        return len(re.sub(r"\(.*?\)|\[.*?\]", " ", part).split())
-
-    if any(words(p) > _LIST_LIKE_MAX_WORDS or re.search(r"[.!?]\s+\S", p) for p in parts):
-        return None
-    return parts
-
-
-class _Groups:
-    """Side-effect groups being collected, in page order."""
-
-    def __init__(self, result: _Result):
-        self.result = result
-        self.label: str | None = None
-        self.severity = Severity.COMMON
-        self.heading = False
-        self.blocks: list[tuple[str, str]] = []
-
-    def close(self) -> None:
-        if self.label is not None or self.blocks:
-            self.result.groups.append((self.label, self.severity, self.heading, list(self.blocks)))
-
-    def open(self, label: str | None, severity: Severity, *, heading: bool) -> None:
-        self.close()
-        self.label, self.severity, self.heading, self.blocks = label, severity, heading, []
-
-    def add(self, what: str, html: str) -> None:
-        self.blocks.append((what, html))
-
-    def add_text(self, rest: etree.Element) -> None:
-        """Inline text after a group label: a comma list becomes items, anything else prose."""
-        nested = [c for c in rest if c.tag in _LISTS]
-        for lst in nested:
-            rest.remove(lst)
-        if (rest.text or "").strip() or len(rest):
-            items = _comma_items(rest)
-            if items is not None:
-                for part in items:
-                    item = etree.Element("span")
-                    item.text = part
-                    self.add("item", inner(item))
-            else:
-                self.add("prose", outer(rest))
-        for lst in nested:
-            for li in lst:
-                self.add("item", inner(li))
 
 
 class StructureTreeprocessor(Treeprocessor):
@@ -285,40 +143,10 @@ class StructureTreeprocessor(Treeprocessor):
         result = _Result()
         kind = getattr(self.md, "leaflet_kind", None)
         if kind is Kind.SIDE_EFFECTS:
-            self._side_effects(root, result)
+            result.groups = read_groups(root, getattr(self.md, "leaflet_context", Severity.COMMON))
         elif kind is Kind.FAQS:
             self._faqs(root, result)
         self.md.leaflet_result = result
-
-    # -- side effects --------------------------------------------------------------------
-    def _side_effects(self, root: etree.Element, result: _Result) -> None:
-        groups = _Groups(result)
-        children = list(root)
-        for i, el in enumerate(children):
-            nxt = children[i + 1] if i + 1 < len(children) else None
-            if el.tag in _HEADINGS or _bold_only(el) or _is_bold_label(el):
-                strong = el if el.tag in _HEADINGS else el[0]
-                groups.open(inner(strong), _severity(text(strong)), heading=True)
-                if el.tag == "p":
-                    groups.add_text(_rest_after(el, strong))
-            elif el.tag == "p" and text(el).endswith(":") and nxt is not None:
-                groups.open(inner(el), _severity(_lead_in(text(el))), heading=False)
-            elif el.tag in _LISTS:
-                for li in el:
-                    if _is_group_item(li):
-                        # "* **Serious side effects:** a, b, c": a group of its own.
-                        groups.open(inner(li[0]), _severity(text(li[0])), heading=True)
-                        groups.add_text(_rest_after(li, li[0]))
-                    else:
-                        groups.add("item", inner(li))
-            elif el.tag == "p" and _opens_serious(text(el)):
-                # Prose whose first sentence says serious side effects: a serious group of prose.
-                groups.open(None, Severity.SERIOUS, heading=False)
-                groups.add("prose", outer(el))
-            else:
-                groups.add("prose", outer(el))
-            root.remove(el)
-        groups.close()
 
     # -- FAQs ----------------------------------------------------------------------------
     def _faqs(self, root: etree.Element, result: _Result) -> None:
@@ -326,40 +154,55 @@ class StructureTreeprocessor(Treeprocessor):
         i = 0
         while i < len(children):
             el = children[i]
-            if el.tag in _LISTS:
+            if el.tag in LISTS:
+                pairs = []
                 for li in list(el):
-                    if not (li.text or "").strip() and len(li) and li[0].tag in _BOLD:
+                    if not (li.text or "").strip() and len(li) and li[0].tag in BOLD:
                         q = li[0]
                         answer = etree.Element("div")
                         answer.text = (q.tail or "").lstrip()
                         for extra in list(li)[1:]:
                             answer.append(copy.deepcopy(extra))
-                        result.faqs.append((inner(q), inner(answer)))
+                        pairs.append((li, inner(q), inner(answer)))
+                # A list of questions with no answers ("FAQs would include: * **What is …?**")
+                # is a list, never questions printed with an empty answer.
+                if all(sanitize.text_of(a).strip() for _, _, a in pairs):
+                    for li, q, a in pairs:
+                        result.faqs.append((q, a))
                         el.remove(li)
                 if not len(el):
                     root.remove(el)
                 i += 1
+            elif el.tag == "p" and not len(el) and (pair := _plain_pair(el.text or "")):
+                # "Q: …" and "A: …" on consecutive plain lines.
+                result.faqs.append(pair)
+                root.remove(el)
+                i += 1
             elif _question_with_answer(el):
                 # "**Q: …?**" and "A: …" on the next line: one paragraph holds the pair.
                 strong = el[0]
-                result.faqs.append((inner(strong), inner(_rest_after(el, strong))))
+                result.faqs.append((inner(strong), inner(rest_after(el, strong))))
                 root.remove(el)
                 i += 1
-            elif _bold_only(el) or el.tag in _HEADINGS:
-                # A question on a line of its own; its answer runs to the next question.
-                j = i + 1
+            elif bold_only(el) or el.tag in HEADINGS:
+                # A question on a line of its own; its answer runs to the next question. An "A:"
+                # label of its own (a heading or a bold line) opens the answer.
+                start = i + 1
+                if start < len(children) and _answer_label(children[start]):
+                    start += 1
+                j = start
                 while j < len(children) and not (
-                    _bold_only(children[j])
+                    bold_only(children[j])
                     or _question_with_answer(children[j])
-                    or children[j].tag in _HEADINGS
-                    or children[j].tag in _LISTS
+                    or children[j].tag in HEADINGS
+                    or children[j].tag in LISTS
                 ):
                     j += 1
-                if j == i + 1:
+                if j == start:
                     i += 1
                     continue
-                q = el if el.tag in _HEADINGS else el[0]
-                answer_html = "".join(outer(c) for c in children[i + 1 : j])
+                q = el if el.tag in HEADINGS else el[0]
+                answer_html = "".join(outer(c) for c in children[start:j])
                 result.faqs.append((inner(q), answer_html))
                 for c in children[i:j]:
                     root.remove(c)
@@ -397,13 +240,16 @@ class SectionConverter:
             fragment = pp.run(fragment)
         return sanitize.clean(fragment).strip()
 
-    def convert(self, kind: Kind, source: str) -> SectionBody:
+    def convert(self, kind: Kind, source: str, label: str = "") -> SectionBody:
+        """One section's body; ``label`` is the section's own label, whose words give the side
+        effects under it their first severity ("**Serious side effects:**")."""
         md = self.md
         md.reset()
         md.leaflet_kind = kind
+        md.leaflet_context = severity_of(label)
         md.leaflet_result = _Result()
         try:
-            html = md.convert(source)  # the postprocessors already ran on the leftover
+            html = md.convert(normalize(source))  # the postprocessors already ran on the leftover
         except BaseException:
             # A failure deep inside Markdown (RecursionError on absurd nesting) can leave the
             # instance half-reset; never reuse it for the next page.

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .errors import MissingSystemPackageError, RenderError
+from .errors import DeadlineError, MissingSystemPackageError, RenderError
 
 try:
     from weasyprint import CSS, HTML
@@ -174,7 +174,7 @@ def html_to_pdf(
     except RenderTimeout:
         global _STATE
         _STATE = None  # WeasyPrint was stopped mid-way: start the next render from fresh state
-        raise RenderError(
+        raise DeadlineError(
             f"rendering took longer than {settings.render_timeout:g} s and was stopped"
         ) from None
 
@@ -187,7 +187,7 @@ def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None =
     try:
         return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)
     except RenderError as exc:
-        raise RenderError(f"{leaflet.source}: {exc}") from None
+        raise type(exc)(f"{leaflet.source}: {exc}") from None
 
 
 def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:

@@ -27,6 +27,7 @@ from .model import Kind, Leaflet, Problem, Section, walk
 from .paths import quote_path
 from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
+from .vocabulary import refuses
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 #: A QR code at error correction M holds 2,331 bytes; the permalink, percent-encoded as the
@@ -94,7 +95,8 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
     if not lines or lines[0].strip() != "---":
         return {}, lines, 1
     for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
+        # Only a line in column 0 ends the header: an indented "..." is text of a folded scalar.
+        if lines[end].rstrip() in ("---", "..."):
             break
     else:
         raise ContentError(path, "front matter starts with '---' but never ends", 1)
@@ -187,6 +189,7 @@ def parse_page(
         faqs = _front_matter_faqs(meta["faqs"], converter, at)
         if faqs is not None:
             sections = _fill_faqs(sections, faqs)
+    problems.extend(_refusals(sections))
     if (line := looks_truncated(raw_sections)) is not None:
         problems.append(Problem("warning", "truncated", "page looks truncated: it stops mid-sentence", line))
     lang = _scalar(meta.get("lang"), path, "lang") or "en"
@@ -261,6 +264,23 @@ def _check_inline(section: Section, path: str) -> None:
         _check_inline(child, path)
 
 
+def _refusals(sections: list[Section]) -> list[Problem]:
+    """Sections where the model declined ("I cannot provide information on …"): still printed,
+    since nothing is dropped, but a person should look."""
+    found = []
+    for section in walk(sections):
+        words = " ".join(
+            [section.html]
+            + [(g.label or "") + " ".join(b.html for b in g.blocks) for g in section.groups]
+            + [f.question + " " + f.answer for f in section.faqs]
+        )
+        if refuses(text_of(words)):
+            name = section.label or "introduction"
+            message = f"partial refusal in {name!r}: the page declines to give some information"
+            found.append(Problem("warning", "partial-refusal", message, section.line))
+    return found
+
+
 def _is_leaflet(sections: list[RawSection]) -> bool:
     stack = list(sections)
     while stack:
@@ -272,7 +292,7 @@ def _is_leaflet(sections: list[RawSection]) -> bool:
 
 
 def _build(raw: RawSection, converter: SectionConverter) -> Section:
-    body = converter.convert(raw.kind, raw.text)
+    body = converter.convert(raw.kind, raw.text, raw.label)
     return Section(
         kind=raw.kind,
         label=text_of(raw.label),

@@ -193,8 +193,16 @@ def _ranked(sections: tuple[Section, ...], title_words: set[str]) -> list[tuple[
             rank = min((r for r, _, _ in inner), default=_RANK[Kind.OTHER])
             ranked.append((max(rank, 1) if ingredient else _RANK[Kind.OTHER], index, block))
             continue
-        ranked.extend((rank, index, block) for rank, block in _section_blocks(section))
+        blocks = _section_blocks(section)
+        if section.kind is Kind.NOTE and ranked and any(s.kind in _CONTENT for s in sections[index + 1 :]):
+            # A note between sections qualifies the one before it: it prints there. Only the
+            # page's closing note goes to the end.
+            blocks = [(ranked[-1][0], block) for _, block in blocks]
+        ranked.extend((rank, index, block) for rank, block in blocks)
     return ranked
+
+
+_CONTENT = frozenset(_RANK) - {Kind.INTRO, Kind.NOTE, Kind.DISCLAIMER, Kind.OTHER, Kind.GENERIC_NAME}
 
 
 def _section_blocks(section: Section) -> list[tuple[int, Block]]:
@@ -208,8 +216,10 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
     if kind is Kind.INTRO:
         return [(0, Block("intro", "", html))]
     if kind is Kind.SIDE_EFFECTS:
-        serious = [g for g in section.groups if g.severity is Severity.SERIOUS]
-        common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON)
+        # Serious items lead, in callouts; serious prose is boxed where it stands, beside the
+        # list it qualifies (issue 11, shape 6).
+        serious = [g for g in section.groups if g.severity is Severity.SERIOUS and g.items]
+        common = tuple(_group_view(g) for g in section.groups if g.severity is Severity.COMMON or not g.items)
         out: list[tuple[int, Block]] = []
         if common or section.html or not serious:
             out.append((3, Block("side_effects", section.label, html, groups=common)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .labels import classify, clean_label, is_qa_label, marks_serious
+from .labels import classify, clean_label, is_qa_label
 from .model import Kind
+from .vocabulary import names_side_effects, only_qualifiers, says_serious
 
 Line = tuple[int, str]  # (1-based source line, text)
 
@@ -74,16 +75,36 @@ def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
     return None
 
 
+def is_group_label(label: str) -> bool:
+    core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip()
+    return names_side_effects(core) or only_qualifiers(core)
+
+
+#: Sections whose body a note may stand in ("**Important Note:**" inside the dosage).
+_CONTENT = LEAFLET_KINDS - {Kind.GENERIC_NAME}
+
+
 def _starts_section(
-    current: RawSection, label: str, kind: Kind | None, style: str, level: int | None
+    current: RawSection,
+    label: str,
+    kind: Kind | None,
+    style: str,
+    level: int | None,
+    content_follows: bool = False,
+    opens_list: bool = False,
 ) -> bool:
     name = clean_label(label)
     if not name or is_qa_label(name) or name.endswith("?"):
         return False  # a question or an answer, never a section
+    if kind is Kind.NOTE and current.kind in _CONTENT and content_follows:
+        return False  # a note inside a section stays there; only the closing note is a section
     if current.kind is Kind.SIDE_EFFECTS and (
-        kind is Kind.SIDE_EFFECTS or (kind is None and marks_serious(name))
+        kind is Kind.SIDE_EFFECTS
+        or (kind is None and (is_group_label(name) or says_serious(name) or opens_list))
     ):
-        return False  # a group inside the side effects
+        # A group inside the side effects ("**Common:**", "**Rare but serious:**"), or a sub-label
+        # with its own list ("**Drug A:**", "**Cardiovascular:**").
+        return False
     if current.level is not None:
         # Inside a section opened by a heading, deeper headings and bold labels are its content,
         # except the page's closing disclaimer and note. An unknown heading ("### Amitriptyline",
@@ -106,18 +127,21 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
     first = lines[0][0] if lines else 1
     current = RawSection(Kind.INTRO, "", first)
     sections = [current]
-    fenced = False
-    for number, line in lines:
-        if _FENCE.match(line):
-            fenced = not fenced
-        found = None if fenced else _match_label(line)
+    found_at = _labels(lines)
+    # The index of the last label of a content section: a note before it is not the closing note.
+    last_content = max((i for i, f in enumerate(found_at) if f and classify(f[0]) in _CONTENT), default=-1)
+    for index, (number, line) in enumerate(lines):
+        found = found_at[index]
         if found and found[3] == 1 and h1 is None and current.kind is Kind.INTRO and not current.has_body():
             h1 = (number, found[0].strip())
             continue
         if found:
             label, rest, style, level = found
             kind = classify(label)
-            if _starts_section(current, label, kind, style, level):
+            # A sub-label in the side effects has its own list, or text about side effects
+            # ("**Drug A:** Common side effects include …").
+            opens_list = (not rest.strip() and _list_follows(lines, index)) or names_side_effects(rest)
+            if _starts_section(current, label, kind, style, level, index < last_content, opens_list):
                 current = RawSection(
                     kind or Kind.OTHER,
                     clean_label(label),
@@ -136,6 +160,28 @@ def scan_sections(lines: list[Line]) -> tuple[Line | None, list[RawSection]]:
     for section in sections:
         _nest_bullets(section)
     return h1, _group_ingredients(_nest_headings(sections))
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+\S")
+
+
+def _list_follows(lines: list[Line], index: int) -> bool:
+    """Whether the next line with text after ``index`` is a list item."""
+    for _, text in lines[index + 1 : index + 4]:
+        if text.strip():
+            return bool(_LIST_ITEM.match(text))
+    return False
+
+
+def _labels(lines: list[Line]) -> list[tuple[str, str, str, int | None] | None]:
+    """The section-like label of each line (None inside fenced code)."""
+    out: list[tuple[str, str, str, int | None] | None] = []
+    fenced = False
+    for _, line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+        out.append(None if fenced else _match_label(line))
+    return out
 
 
 def _nest_headings(sections: list[RawSection]) -> list[RawSection]:

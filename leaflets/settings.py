@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,8 @@ from .paths import path_problem
 CONFIG_NAME = "leaflets.toml"
 PAPERS = ("a4", "letter")
 SIZES = ("standard", "large")
+#: What ``path_pattern`` may name (render.online_path fills them in).
+PATH_PLACEHOLDERS = ("slug", "letter", "path")
 
 DEFAULT_DISCLAIMER = MESSAGES["default_disclaimer"]
 
@@ -49,6 +53,15 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8000
     serve_token: str | None = None
+    #: ``[braille]``: grade 1 (uncontracted) or 2 (contracted); None is the language's usual grade.
+    braille_grade: int | None = None
+    #: Cells a line and lines a page: the common embosser default is 40 × 25.
+    braille_cells: int = 40
+    braille_lines: int = 25
+    #: ``[audio]``: speaking rate in words a minute, and an espeak-ng voice (``en-gb``,
+    #: ``en-us+f3``) used for pages in that voice's language; others get their language's voice.
+    audio_rate: int = 165
+    audio_voice: str | None = None
     #: Where the config came from, for messages.
     source: Path | None = None
 
@@ -69,6 +82,14 @@ class Settings:
             raise ConfigError(f"{where}base_url must start with https:// or http://")
         if "{slug}" not in self.path_pattern and "{path}" not in self.path_pattern:
             raise ConfigError(f"{where}path_pattern must contain {{slug}} or {{path}}")
+        # An unknown placeholder fails here, once, not on every page at render time.
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(self.path_pattern) if f is not None]
+        except ValueError as exc:
+            raise ConfigError(f"{where}path_pattern {self.path_pattern!r} is invalid: {exc}") from None
+        if bad := [f for f in fields if f not in PATH_PLACEHOLDERS]:
+            known = ", ".join(f"{{{p}}}" for p in PATH_PLACEHOLDERS)
+            raise ConfigError(f"{where}path_pattern has an unknown placeholder {{{bad[0]}}} (known: {known})")
         sample = "/" + self.path_pattern.lstrip("/").replace("{slug}", "x").replace("{letter}", "x")
         if (problem := path_problem(sample.replace("{path}", "x/x"))) is not None:
             raise ConfigError(
@@ -85,6 +106,16 @@ class Settings:
             raise ConfigError(f"{where}[serve] port must be between 1 and 65535")
         if self.serve_token is not None and len(self.serve_token) < 16:
             raise ConfigError(f"{where}[serve] token must be at least 16 characters")
+        if self.braille_grade not in (None, 1, 2):
+            raise ConfigError(f"{where}[braille] grade must be 1 or 2")
+        if not 20 <= self.braille_cells <= 100 or not 10 <= self.braille_lines <= 100:
+            raise ConfigError(f"{where}[braille] cells must be 20-100 and lines 10-100")
+        if not 80 <= self.audio_rate <= 450:
+            raise ConfigError(f"{where}[audio] rate must be 80-450 words a minute (espeak-ng's range)")
+        if self.audio_voice is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?", self.audio_voice
+        ):
+            raise ConfigError(f"{where}[audio] voice {self.audio_voice!r} is not an espeak-ng voice name")
 
 
 # [table] -> {key: (field name, type)}; anything else in the file is an error.
@@ -103,6 +134,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     },
     "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
+    "braille": {
+        "grade": ("braille_grade", int),
+        "cells": ("braille_cells", int),
+        "lines": ("braille_lines", int),
+    },
+    "audio": {"rate": ("audio_rate", int), "voice": ("audio_voice", str)},
     "serve": {"host": ("serve_host", str), "port": ("serve_port", int), "token": ("serve_token", str)},
 }
 

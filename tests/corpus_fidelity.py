@@ -1,7 +1,9 @@
 """Run every page of ../shared/corpus through the parser and the renderer's HTML; report figures.
 
 Usage: python tests/corpus_fidelity.py [CORPUS_DIR] [--pdf N]
-Exit 1 when a page crashes or drops a word. CI runs it when ../shared/corpus exists.
+Exit 1 when a page crashes, drops a word or shows any structural defect of issue 11
+(tests/corpus_checks.py counts them from the markdown and the HTML hooks). CI runs it when
+../shared/corpus exists.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from corpus_checks import DEFECTS, count  # noqa: E402
 from fidelity import dropped  # noqa: E402
 
 from leaflets import NotALeafletError, Settings  # noqa: E402
@@ -37,6 +41,8 @@ def main() -> int:
     serious = common = 0
     failures = []
     grades: list[FileReport] = []
+    defects: dict[str, Counter] = defaultdict(Counter)
+    examples: dict[str, list[str]] = defaultdict(list)
     t0 = time.perf_counter()
     for path in sorted(corpus.rglob("*.md")):
         if path.name == "README.md":
@@ -75,6 +81,10 @@ def main() -> int:
             stats[gen]["dropped words"] += 1
             lost_total += lost
             failures.append(f"dropped: {path}: {dict(lost.most_common(8))}")
+        for name, n in count(text, html).items():
+            defects[name][gen] += n
+            if len(examples[name]) < (40 if args.verbose else 3):
+                examples[name].append(str(path.relative_to(corpus)))
         for group in leaflet.side_effect_groups:
             n = len(group.items)
             if group.severity == "serious":
@@ -88,6 +98,14 @@ def main() -> int:
     print(f"words dropped: {sum(lost_total.values())}")
     print(f"side-effect items: {serious} serious, {common} common")
     print(grade_summary(grades))
+    print("structural defects (issue 11), by generation:")
+    for name in DEFECTS:
+        by_gen = ", ".join(f"{g} {n}" for g, n in sorted(defects[name].items()) if n)
+        print(f"  {name}: {sum(defects[name].values())}" + (f" ({by_gen})" if by_gen else ""))
+        for example in examples[name]:
+            print(f"    e.g. {example}")
+        if sum(defects[name].values()):
+            failures.append(f"defect: {name}: {sum(defects[name].values())}")
     print(f"time: {elapsed:.1f} s")
     for line in failures[:60]:
         print(line)

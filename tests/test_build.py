@@ -91,7 +91,7 @@ def test_a_page_whose_rendering_raises_does_not_stop_the_others(library, tmp_pat
         return real(leaflet, s)
 
     monkeypatch.setattr(leaflets.pdf, "render_pdf", explode)
-    report = build_library(library, tmp_path / "out", settings(), jobs=1)  # in-process
+    report = build_library(library, tmp_path / "out", settings(), jobs=0)  # in-process
     by = {p.source: p for p in report.pages}
     assert by["p/paracetamol.md"].status == "failed"
     assert "MemoryError" in by["p/paracetamol.md"].reason
@@ -296,3 +296,105 @@ def test_a_page_an_executor_loses_is_reported(library, tmp_path):
     lost = [p for p in report.pages if p.reason == "no result came back from the executor"]
     assert len(lost) == 1 and lost[0].status == "failed"
     assert len(report.pages) == 5
+
+
+class Counting:
+    """Runs jobs in this process and counts them (and the PDFs they render)."""
+
+    def __init__(self):
+        from leaflets.executors import LocalExecutor
+
+        self.inner = LocalExecutor(0, settings(), ("standard",))
+        self.jobs = []
+
+    def run(self, fn, jobs):
+        for job in jobs:
+            self.jobs.append(job)
+            yield fn(job)
+
+    def cancel(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_refused_and_broken_pages_are_remembered_and_no_pool_starts(library, tmp_path):
+    from leaflets.executors import LocalExecutor
+
+    out = tmp_path / "out"
+    build_library(library, out, settings(), jobs=2)
+    pool = LocalExecutor(2, settings(), ("standard",))
+    again = build_library(library, out, settings(), executor=pool)
+    assert pool.started == 0  # nothing to render: no worker process at all
+    assert again.count("unchanged") == 3
+    refused = {p.source: p.reason for p in again.pages if p.status in ("refused", "failed")}
+    assert set(refused) == {"n/nothing.md", "x/broken.md"} and all(refused.values())
+    assert manifest(out)["n/nothing.md"]["retry"] is False
+    # A changed page is read again, refused or not.
+    (library / "n/nothing.md").write_text("---\ntitle: Nothing\n---\nThere is no medication called Zilch.\n")
+    counting = Counting()
+    build_library(library, out, settings(), executor=counting)
+    assert [j.source for j in counting.jobs] == ["n/nothing.md"]
+
+
+def test_a_page_that_timed_out_is_tried_again_next_build(tmp_path):
+    src = tmp_path / "content"
+    (src / "b").mkdir(parents=True)
+    shutil.copy(CONTENT / "b/baclofen.md", src / "b/baclofen.md")
+    slow = settings().replace(render_timeout=0.01)
+    first = build_library(src, tmp_path / "out", slow, jobs=0)
+    assert first.pages[0].status == "failed" and "longer than 0.01 s" in first.pages[0].reason
+    assert manifest(tmp_path / "out")["b/baclofen.md"]["retry"] is True
+    counting = Counting()
+    build_library(src, tmp_path / "out", slow, executor=counting)
+    assert [j.source for j in counting.jobs] == ["b/baclofen.md"]
+
+
+def test_a_plain_build_keeps_the_site_and_html_reuses_the_pdfs(library, tmp_path):
+    out = tmp_path / "out"
+    build_library(library, out, settings(), jobs=2, html=True)
+    site = sorted(p for p in out.rglob("*.html") if p.name != "index.html")
+    assert len(site) == 3
+    # A PDF-only build of other sizes must not remove the site pages.
+    build_library(library, out, settings(), jobs=2, sizes=("standard", "large"))
+    assert all(p.is_file() for p in site) and (out / "index.html").is_file()
+    listed = {o["path"] for e in manifest(out).values() for o in e["outputs"]}
+    assert {p.relative_to(out).as_posix() for p in site} <= listed
+    assert (out / "b/baclofen.large.pdf").is_file()
+    # Then --html renders the site pages only: the PDFs are current.
+    counting = Counting()
+    report = build_library(
+        library, out, settings(), executor=counting, sizes=("standard", "large"), html=True
+    )
+    assert {j.source for j in counting.jobs} == {"b/baclofen.md", "p/paracetamol.md", "i/ibuprofen.md"}
+    assert all(j.sizes == () and len(j.keep) == 2 for j in counting.jobs)
+    page = (out / site[0].relative_to(out)).read_text()
+    assert ".large.pdf" in page
+    assert report.count("rendered") == 3
+    # And with nothing changed, nothing at all is rendered.
+    counting = Counting()
+    build_library(library, out, settings(), executor=counting, sizes=("standard", "large"), html=True)
+    assert counting.jobs == []
+
+
+def test_removed_page_site_output_waits_for_an_html_build(library, tmp_path):
+    out = tmp_path / "out"
+    build_library(library, out, settings(), jobs=2, html=True)
+    site = [o["path"] for o in manifest(out)["b/baclofen.md"]["outputs"] if o["size"] == "html"]
+    (library / "b/baclofen.md").unlink()
+    build_library(library, out, settings(), jobs=0)
+    assert not (out / "b/baclofen.pdf").exists() and (out / site[0]).is_file()
+    assert manifest(out)["b/baclofen.md"]["status"] == "gone"
+    build_library(library, out, settings(), jobs=0, html=True)
+    assert not (out / site[0]).exists() and "b/baclofen.md" not in manifest(out)
+
+
+def test_unknown_path_pattern_placeholder_is_one_config_error(library, tmp_path):
+    (tmp_path / "leaflets.toml").write_text('[site]\npath_pattern = "/{slug}/{lettre}.html"\n')
+    result = CliRunner().invoke(
+        cli, ["build", str(library), "-o", str(tmp_path / "o"), "--config", str(tmp_path / "leaflets.toml")]
+    )
+    assert result.exit_code == 2
+    assert "unknown placeholder {lettre}" in result.output and "leaflets.toml" in result.output
+    assert not (tmp_path / "o").exists()

@@ -70,7 +70,8 @@ def test_dask_build_matches_local_byte_for_byte(cluster, library, tmp_path):
         again = build_library(library, remote, settings(), sizes=("standard", "large"), executor=executor)
     finally:
         client.submit = real_submit
-    assert again.count("unchanged") == 10 and len(sent) == 1  # only the refused page is retried
+    # The refusal is remembered with its key too: nothing at all goes to the cluster.
+    assert again.count("unchanged") == 10 and again.count("refused") == 1 and sent == []
 
 
 def test_killing_a_worker_mid_build_still_reports_every_page(cluster, library, tmp_path):

@@ -47,7 +47,7 @@ def test_side_effects_grouped_by_the_pages_own_lines(testamol):
     assert [i.html.split("</strong>")[0] for i in common.items] == [
         "<strong>Sleepiness:",
         "<strong>Upset stomach:",
-        "<strong>Dry mouth:",
+        "<strong>Dry mouth",  # no description: no dangling colon (issue 11, shape 12)
     ]
     assert serious.severity is Severity.SERIOUS
     assert serious.label_is_heading

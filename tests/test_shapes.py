@@ -219,9 +219,8 @@ SPEC: dict[str, Shape] = {
             sec(Kind.GENERIC_NAME, "Generic Name"),
             sec(Kind.USAGE, "Usage"),
             sec(Kind.DOSAGE, "Dosage"),
+            # A model-written note inside a section stays in it (issue 11, shape 8).
             sec(Kind.SIDE_EFFECTS, "Side Effects"),
-            # A model-written note can appear anywhere; it is a note, not a side effect.
-            sec(Kind.NOTE, "Important Note"),
             sec(Kind.PRECAUTIONS, "Warnings"),
             sec(Kind.INTERACTIONS, "Drug Interactions"),
             sec(Kind.OTHER, "Pregnancy and Breastfeeding"),
@@ -458,10 +457,12 @@ SPEC: dict[str, Shape] = {
     # -- side-effect styles -------------------------------------------------------------
     "side-effects-one-list": Shape(
         GEN1,
-        common=4,
-        # "Severe" in an item says nothing about its group: the list is not marked serious.
-        named={"Severe itching": COMMON, "Dry skin": COMMON, "Burning or stinging": COMMON},
-        groups=(("", COMMON, 4),),
+        serious=1,
+        common=3,
+        # An item's own term says severe (shape 5): that item is serious where it stands, and
+        # the rest of the list stays common.
+        named={"Severe itching": SERIOUS, "Dry skin": COMMON, "Burning or stinging": COMMON},
+        groups=(("", COMMON, 2), ("", SERIOUS, 1), ("", COMMON, 1)),
         faqs=(
             ("Can I use it on my face?", "Only if your doctor says so, and only for a few days."),
             ("How thickly should I apply it?", "A thin layer is enough."),
@@ -1230,3 +1231,126 @@ def test_odd_titles_are_kept_as_written(name, title):
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", document, re.S)
     assert h1 is not None
     assert plain(h1.group(1)) == title
+
+
+# -- issue 11: every shape of the real pages prints right ---------------------------------------
+
+ISSUE11 = SHAPES / "issue11"
+
+
+def page11(name: str) -> Leaflet:
+    path = ISSUE11 / f"{name}.md"
+    return parse_page(path.read_bytes(), path)
+
+
+def sev11(name: str) -> dict[str, Severity]:
+    """First words of each side-effect block → its severity."""
+    return {plain(b.html)[:24]: b.severity for b in [b for g in groups(page11(name)) for b in g.blocks]}
+
+
+def defects11(name: str) -> Counter:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from corpus_checks import count
+
+    path = ISSUE11 / f"{name}.md"
+    return +count(path.read_text("utf-8"), render_html(page11(name), Settings()))
+
+
+def test_shape01_bare_group_labels_are_groups_of_the_side_effects():
+    leaflet = page11("01-bare-group-labels")
+    assert [s.kind for s in leaflet.sections] == [Kind.USAGE, Kind.SIDE_EFFECTS, Kind.HOW_IT_WORKS]
+    got = sev11("01-bare-group-labels")
+    assert got == {"Dry mouth": COMMON, "Tiredness": COMMON, "Fainting": SERIOUS, "Chest pain": SERIOUS}
+    assert not defects11("01-bare-group-labels")
+
+
+def test_shape02_sub_labels_inherit_the_serious_group_and_name_the_callout():
+    serious = [g for g in groups(page11("02-sub-labels")) if g.severity is SERIOUS]
+    assert [(plain(g.label), [plain(i.html) for i in g.items]) for g in serious] == [
+        ("Less Common but Serious: Placebrin:", ["Confusion"]),
+        ("Fictivir:", ["Reduced amount of urine"]),
+    ]
+    assert not defects11("02-sub-labels")
+
+
+def test_shape03_lead_in_after_an_item_opens_a_new_group():
+    got = sev11("03-lead-in-after-item")
+    assert got == {"Minor bleeding": COMMON, "Major bleeding": SERIOUS, "Blood in the urine": SERIOUS}
+    assert not defects11("03-lead-in-after-item")
+
+
+def test_shape04_first_sentence_serious_wins_and_ranges_stay_common():
+    assert sev11("04-serious-words-lead-in") == {"Swelling of the throat": SERIOUS, "Itching": COMMON}
+
+
+def test_shape05_item_level_words_make_serious_items_or_groups():
+    got = sev11("05-item-words")
+    assert got == {
+        "Dizziness": COMMON,
+        "Allergic reaction (rare ": SERIOUS,
+        "Fainting": SERIOUS,
+        "Very slow heartbeat": SERIOUS,
+        "Headache": COMMON,
+    }
+
+
+def test_shape06_serious_prose_is_boxed_where_it_stands():
+    got = sev11("06-serious-prose")
+    assert [v for k, v in got.items() if k.startswith("Adverse Drug")] == [SERIOUS]
+    assert got["Tiredness"] is COMMON and got["Stuffy nose"] is COMMON
+    document = render_html(page11("06-serious-prose"), Settings())
+    section = document[document.index("section--side-effects") :]
+    # In the side-effects section, between the list it follows and the item after it.
+    assert section.index("Cough") < section.index("callout--serious") < section.index("Stuffy nose")
+    assert not defects11("06-serious-prose")
+
+
+def test_shape07_no_empty_serious_callout():
+    for group in groups(page11("07-no-empty-callout")):
+        assert group.blocks or group.severity is COMMON
+    assert not defects11("07-no-empty-callout")
+
+
+def test_shape08_notes_stay_in_their_section_and_the_closing_note_goes_last():
+    leaflet = page11("08-notes-stay")
+    assert "Start within three days" in plain(top(leaflet, Kind.DOSAGE).html)
+    assert [s.kind for s in leaflet.sections].count(Kind.NOTE) == 1
+    assert "may contain mistakes" in plain(leaflet.note.html)
+    assert not defects11("08-notes-stay")
+
+
+def test_shape09_front_matter_ends_only_in_column_0():
+    leaflet = page11("09-front-matter")
+    document = render_html(leaflet, Settings())
+    assert "is_banned" not in text_of(document)
+    assert [s.kind for s in leaflet.sections] == [Kind.USAGE, Kind.SIDE_EFFECTS]
+
+
+def test_shape10_lists_after_a_line_and_plain_q_a_lines():
+    leaflet = page11("10-lists-after-a-line")
+    usage = top(leaflet, Kind.USAGE)
+    assert "<li>Hay fever</li>" in usage.html and "* " not in plain(usage.html)
+    faqs = [(plain(f.question), plain(f.answer)) for f in leaflet.faqs]
+    assert faqs == [
+        ("Can I drive after taking it?", "Wait until you know how it affects you."),
+        ("Can children take it?", "Only the syrup, at the dose for their age."),
+    ]
+
+
+def test_shape11_allele_asterisks_are_printed_as_written():
+    precautions = top(page11("11-allele-asterisk"), Kind.PRECAUTIONS)
+    assert "HLA-B*5701 or HLA-A*02:01" in plain(precautions.html)
+    assert "<em" not in precautions.html
+
+
+def test_shape12_item_without_description_has_no_dangling_colon():
+    texts = [plain(i.html) for i in items(page11("12-term-only-item"))]
+    assert texts == ["Headache", "Nausea: Mild and short."]
+
+
+def test_shape13_partial_refusal_warns_and_is_still_printed():
+    leaflet = page11("13-partial-refusal")
+    assert [p.code for p in leaflet.problems if p.code == "partial-refusal"] == ["partial-refusal"]
+    assert "I cannot provide information" in plain(top(leaflet, Kind.DOSAGE).html)

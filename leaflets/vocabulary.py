@@ -1,0 +1,305 @@
+"""Every word the parser reads a page by, in one place: section names and severity words.
+
+One ``Words`` record per language. Adding a language is adding a record to ``LANGUAGES``: the
+patterns below are compiled from all of them, because pages do not always say their language
+(an English page may carry a French label, a page with ``lang: fr`` an English one).
+
+Entries of ``sections``, ``side_effects``, ``serious``, ``negators``, ``not_serious`` and ``refusals`` are
+regular-expression fragments, matched case-insensitively. For a language written with spaces
+(``spaced=True``) each fragment must match whole words; for a language written without spaces
+(Chinese, Japanese) it matches anywhere. ``frequency`` and ``connectors`` are sets of single words
+(or, for an unspaced language, strings): a label made only of them names a group by frequency
+("Common", "Less common but serious"). They are matched as sets, never as one alternation
+repeated, so a long label cannot make matching slow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .model import Kind
+
+#: When two section keywords start at the same place in a label, the earlier kind here wins;
+#: otherwise the keyword that comes first in the label wins ("Side effects and precautions").
+SECTION_ORDER: tuple[Kind, ...] = (
+    Kind.GENERIC_NAME,
+    Kind.SIDE_EFFECTS,
+    Kind.FAQS,
+    Kind.HOW_IT_WORKS,
+    Kind.DOSAGE,
+    Kind.USAGE,
+    Kind.PRECAUTIONS,
+    Kind.INTERACTIONS,
+    Kind.STORAGE,
+    Kind.DISCLAIMER,
+    Kind.NOTE,
+)
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's vocabulary (see the module docstring for how entries are matched)."""
+
+    code: str
+    #: Keywords that name each section kind (a label names a section by keyword, not exact text).
+    sections: Mapping[Kind, tuple[str, ...]]
+    #: Words that name side effects themselves ("side effects", "adverse reactions").
+    side_effects: tuple[str, ...]
+    #: Nouns that name a kind of effect in a group label ("Long-term *effects*"): such a label is
+    #: a group of its own, not a sub-label of the group before it.
+    effect_nouns: tuple[str, ...]
+    #: Words that say a group is serious or urgent, in a label, a lead-in or an item.
+    serious: tuple[str, ...]
+    #: Words that, right before a serious word, turn it round ("not", "non-", "less").
+    negators: tuple[str, ...]
+    #: Other phrases that hold a serious word but do not say serious ("mild to severe").
+    not_serious: tuple[str, ...]
+    #: Words that rank a group by how often ("common", "rare").
+    frequency: frozenset[str]
+    #: Words that rank a group by how badly ("mild", "serious").
+    grades: frozenset[str]
+    #: Words that qualify or join those in a label ("*Less* common *but* serious").
+    connectors: frozenset[str]
+    #: Labels of a question or an answer, never of a section ("Q", "Answer").
+    qa_labels: tuple[str, ...]
+    #: The model declining to answer: "I cannot provide information on …".
+    refusals: tuple[str, ...] = ()
+    spaced: bool = True
+    #: Filled in by ``__post_init__``: the frequency and connector words, case-folded.
+    _qualifiers: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = {w.casefold() for w in self.frequency | self.grades | self.connectors}
+        object.__setattr__(self, "_qualifiers", frozenset(words))
+        object.__setattr__(self, "sections", MappingProxyType(dict(self.sections)))
+
+
+def words(spaced: str) -> frozenset[str]:
+    """A set of words written as one string: ``words("rare common")``."""
+    return frozenset(spaced.split())
+
+
+ENGLISH = Words(
+    code="en",
+    sections={
+        Kind.GENERIC_NAME: (r"generic\s+names?",),
+        Kind.SIDE_EFFECTS: (r"side[\s-]*effects?", r"adverse\s+(?:drug\s+)?(?:effects?|reactions?|events?)"),
+        Kind.FAQS: (r"faqs?", r"frequently\s+asked", r"common\s+questions", r"questions"),
+        Kind.HOW_IT_WORKS: (r"how\s+(?:\S+\s+){0,4}?works?", r"mechanism(?:\s+of\s+action)?"),
+        Kind.DOSAGE: (r"dosage", r"doses?", r"dosing", r"how\s+to\s+(?:take|use)", r"administration"),
+        Kind.USAGE: (
+            r"usage",
+            r"uses?",
+            r"indications?",
+            r"used\s+for",
+            r"what\s+(?:it|is\s+it)\s+(?:is\s+)?used\s+for",
+        ),
+        Kind.PRECAUTIONS: (r"precautions?", r"warnings?", r"contra-?indications?", r"cautions?"),
+        Kind.INTERACTIONS: (r"interactions?",),
+        Kind.STORAGE: (r"storage", r"how\s+to\s+store", r"storing"),
+        Kind.DISCLAIMER: (r"disclaimer",),
+        Kind.NOTE: (r"note",),
+    },
+    side_effects=(r"side[\s-]*effects?", r"adverse\s+(?:drug\s+)?(?:effects?|reactions?|events?)"),
+    effect_nouns=(r"effects?", r"reactions?", r"events?"),
+    serious=(
+        r"serious(?:ly)?",
+        r"severe(?:ly)?",
+        r"life[\s-]*threatening",
+        r"emergency",
+        r"emergencies",
+        r"immediately",
+        r"immediate\s+medical",
+        r"urgent(?:ly)?",
+        r"right\s+away",
+        r"fatal",
+    ),
+    negators=(
+        r"(?:not|never|seldom|rarely)(?:\s+(?:usually|generally|typically|normally|very|always|often"
+        r"|considered|an?|need|require|requiring|needing|be|treated))*",
+        r"non",
+        r"less",
+        r"no",
+    ),
+    not_serious=(r"(?:mild|minor)\s+(?:to|or)\s+(?:moderate\s+(?:to|or)\s+)?(?:serious|severe)",),
+    frequency=words("rare rarely common commonly uncommon frequent frequently infrequent occasional"),
+    grades=words("serious severe mild moderate minor"),
+    connectors=words(
+        "but and or very less more most not other possible potential potentially possibly general"
+        " generally usually sometimes also"
+    ),
+    qa_labels=(r"[qap]\s*\d*", "question", "answer"),
+    refusals=(
+        r"I\s+(?:cannot|can[’']t|can\s+not|am\s+unable\s+to|am\s+not\s+able\s+to|’m\s+unable\s+to"
+        r"|'m\s+unable\s+to)\s+(?:provide|give|offer|share)",
+    ),
+)
+
+FRENCH = Words(
+    code="fr",
+    sections={
+        Kind.GENERIC_NAME: (r"nom\s+générique", r"dénomination\s+commune"),
+        Kind.SIDE_EFFECTS: (r"effets?\s+(?:secondaires?|indésirables?)",),
+        Kind.FAQS: (r"foire\s+aux\s+questions",),
+        Kind.HOW_IT_WORKS: (
+            r"mode\s+d[’']action",
+            r"mécanisme(?:\s+d[’']action)?",
+            r"comment\s+(?:\S+\s+){0,3}?(?:agit|fonctionne)",
+        ),
+        Kind.DOSAGE: (r"posologie", r"mode\s+d[’']emploi"),
+        Kind.USAGE: (r"utilisations?",),
+        Kind.PRECAUTIONS: (r"précautions?", r"mises?\s+en\s+garde"),
+        Kind.STORAGE: (r"conservation",),
+        Kind.DISCLAIMER: (r"avertissement", r"clause\s+de\s+non-responsabilité"),
+        Kind.NOTE: (r"remarque",),
+    },
+    side_effects=(r"effets?\s+(?:secondaires?|indésirables?)",),
+    effect_nouns=(r"effets?", r"réactions?"),
+    serious=(r"graves?", r"sévères?", r"sérieux", r"sérieuses?", r"urgences?", r"immédiatement"),
+    negators=(r"pas(?:\s+(?:très|trop|forcément|toujours))?", r"non", r"peu", r"moins"),
+    not_serious=(r"(?:légers?|légères?)\s+à\s+(?:graves?|sévères?)",),
+    frequency=words("fréquent fréquents fréquente fréquentes rare rares courant courants occasionnels"),
+    grades=words("grave graves sévère sévères léger légers légère légères modérés"),
+    connectors=words("et mais ou peu très plus moins autres"),
+    qa_labels=(r"r\s*\d*", "réponse"),
+    refusals=(r"je\s+ne\s+(?:peux|suis)\s+pas\s+(?:en\s+mesure\s+de\s+)?(?:fournir|donner)",),
+)
+
+SPANISH = Words(
+    code="es",
+    sections={
+        Kind.GENERIC_NAME: (r"nombre\s+genérico", r"denominación\s+común"),
+        Kind.SIDE_EFFECTS: (r"efectos?\s+(?:secundarios?|adversos?)", r"reacciones\s+adversas"),
+        Kind.FAQS: (r"preguntas(?:\s+frecuentes)?",),
+        Kind.HOW_IT_WORKS: (r"mecanismo(?:\s+de\s+acción)?", r"cómo\s+(?:\S+\s+){0,3}?(?:funciona|actúa)"),
+        Kind.DOSAGE: (r"dosis", r"posología", r"dosificación", r"cómo\s+(?:tomar|usar)"),
+        Kind.USAGE: (r"usos?", r"indicaciones", r"para\s+qué\s+sirve"),
+        Kind.PRECAUTIONS: (r"precauciones", r"advertencias", r"contraindicaciones"),
+        Kind.INTERACTIONS: (r"interacciones",),
+        Kind.STORAGE: (r"conservación", r"almacenamiento"),
+        Kind.DISCLAIMER: (r"aviso(?:\s+legal)?", r"descargo(?:\s+de\s+responsabilidad)?"),
+        Kind.NOTE: (r"nota",),
+    },
+    side_effects=(r"efectos?\s+(?:secundarios?|adversos?)", r"reacciones\s+adversas"),
+    effect_nouns=(r"efectos?", r"reacciones?"),
+    serious=(r"graves?", r"severos?", r"severas?", r"urgencias?", r"inmediatamente", r"de\s+inmediato"),
+    negators=(r"no(?:\s+(?:es|son|suelen\s+ser|muy))?", r"poco", r"menos"),
+    not_serious=(r"leves?\s+a\s+(?:graves?|severos?|severas?)",),
+    frequency=words("frecuente frecuentes raro raros rara raras común comunes"),
+    grades=words("leve leves grave graves severo severos severa severas"),
+    connectors=words("pero y o poco muy más menos otros"),
+    qa_labels=(r"p\s*\d*", "pregunta", "respuesta"),
+    refusals=(r"no\s+puedo\s+(?:proporcionar|dar|ofrecer)",),
+)
+
+#: Every language the parser reads. Add a language here.
+LANGUAGES: tuple[Words, ...] = (ENGLISH, FRENCH, SPANISH)
+
+
+# -- compiled from all languages -----------------------------------------------------------------
+
+
+def _alternation(fragments: Iterable[tuple[Words, str]]) -> str:
+    """One alternation of every language's fragments, with word boundaries where words have them."""
+    parts = [rf"\b(?:{f})\b" if w.spaced else f"(?:{f})" for w, f in fragments]
+    return "|".join(parts) or r"(?!)"
+
+
+def _compile(fragments: Iterable[tuple[Words, str]]) -> re.Pattern[str]:
+    return re.compile(_alternation(fragments), re.I)
+
+
+SECTION_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = tuple(
+    (kind, _compile((w, f) for w in LANGUAGES for f in w.sections.get(kind, ()))) for kind in SECTION_ORDER
+)
+QA_LABEL = re.compile(
+    "^(?:" + "|".join(f"(?:{f})" for w in LANGUAGES for f in w.qa_labels) + ")$",
+    re.I,
+)
+SIDE_EFFECT_WORDS = _compile((w, f) for w in LANGUAGES for f in w.side_effects)
+_SERIOUS = _compile((w, f) for w in LANGUAGES for f in w.serious)
+_NOT_SERIOUS = _compile(
+    [(w, f) for w in LANGUAGES for f in w.not_serious]
+    + [(w, rf"(?:{n})(?:\s+|\s*-\s*)(?:{s})") for w in LANGUAGES for n in w.negators for s in w.serious]
+)
+_FREQUENCY = frozenset(x.casefold() for w in LANGUAGES if w.spaced for x in w.frequency)
+_UNSPACED_FREQUENCY = tuple(x.casefold() for w in LANGUAGES if not w.spaced for x in w.frequency)
+_EFFECT_NOUNS = _compile((w, f) for w in LANGUAGES for f in w.effect_nouns)
+REFUSAL = _compile((w, f) for w in LANGUAGES for f in w.refusals)
+_SPACED_QUALIFIERS = frozenset().union(*(w._qualifiers for w in LANGUAGES if w.spaced))
+_UNSPACED_QUALIFIERS = tuple(w._qualifiers for w in LANGUAGES if not w.spaced)
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_SEPARATORS = re.compile(r"[\s,/&+\-–—.;:]+")
+
+
+def says_serious(text: str) -> bool:
+    """Whether the words say serious or urgent, negations and ranges set aside.
+
+    "Serious side effects", "can be life-threatening", "seek immediate medical attention" say
+    serious; "less serious", "not serious", "non-serious", "mild to severe" do not.
+    """
+    return bool(_SERIOUS.search(_NOT_SERIOUS.sub(" ", text)))
+
+
+def names_side_effects(text: str) -> bool:
+    return bool(SIDE_EFFECT_WORDS.search(text))
+
+
+def names_effects(text: str) -> bool:
+    """Whether a label names a kind of effect ("Long-term effects", "Allergic reactions")."""
+    return bool(_EFFECT_NOUNS.search(text))
+
+
+_GRADES = frozenset(x.casefold() for w in LANGUAGES if w.spaced for x in w.grades)
+_UNSPACED_GRADES = tuple(x.casefold() for w in LANGUAGES if not w.spaced for x in w.grades)
+
+
+def qualifies(text: str, *, frequency: bool = True) -> bool:
+    """Whether the words say anything about how bad (or, with ``frequency``, how often) the
+    effects are: "Serious", "mild", "not serious", "Common side effects" — not "Drug A" or
+    "These include"."""
+    if names_side_effects(text) or says_serious(text) or _NOT_SERIOUS.search(text):
+        return True
+    folded = text.casefold()
+    found = set(_TOKEN.findall(folded))
+    if found & _GRADES or any(w in folded for w in _UNSPACED_GRADES):
+        return True
+    return frequency and names_frequency(text)
+
+
+def names_frequency(text: str) -> bool:
+    """Whether any word ranks by frequency or severity ("These are rare but include")."""
+    folded = text.casefold()
+    return any(t in _FREQUENCY for t in _TOKEN.findall(folded)) or any(
+        w in folded for w in _UNSPACED_FREQUENCY
+    )
+
+
+def only_qualifiers(text: str) -> bool:
+    """Whether the text is made only of frequency words and connectors: "Less common but serious",
+    "Very common / common", "Rare". Linear in the length of the text."""
+    rest = _SEPARATORS.sub(" ", text).strip().casefold()
+    if not rest:
+        return False
+    tokens = rest.split()
+    if all(t in _SPACED_QUALIFIERS for t in tokens):
+        return True
+    return any(_segments(rest.replace(" ", ""), words) for words in _UNSPACED_QUALIFIERS)
+
+
+def _segments(text: str, words: frozenset[str]) -> bool:
+    """Whether ``text`` splits into ``words`` (for scripts without spaces); dynamic programming,
+    so the cost is bounded by len(text) × the longest word."""
+    longest = max(map(len, words), default=0)
+    ok = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        ok[end] = any(ok[start] and text[start:end] in words for start in range(max(0, end - longest), end))
+    return ok[-1]
+
+
+def refuses(text: str) -> bool:
+    """Whether the text is the model declining to give information ("I cannot provide …")."""
+    return bool(REFUSAL.search(text))

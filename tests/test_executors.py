@@ -1,0 +1,94 @@
+"""The local pool: a bounded window of jobs, a wall-clock limit per job, and a dead or stuck
+worker that costs its own page only (never a fresh pool for every pending page)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from leaflets import Settings
+from leaflets.executors import DEPTH, LocalExecutor
+
+
+@dataclass(frozen=True)
+class Toy:
+    """A job the pool can run without WeasyPrint work: what it does is in its name."""
+
+    source: str
+    key: str = "k"
+
+
+def act(job: Toy):
+    """Runs in a worker: ``hang`` never ends, ``crash`` kills the worker, the rest echo."""
+    if job.source == "hang":
+        time.sleep(3600)
+    if job.source == "crash":
+        os._exit(3)
+    return job.source
+
+
+def sources(results) -> list[str]:
+    return sorted(r if isinstance(r, str) else f"{r.result.source}:{r.result.reason}" for r in results)
+
+
+def test_a_job_past_its_limit_is_killed_and_only_it_fails():
+    pool = LocalExecutor(2, Settings(), ("standard",), limit=4)
+    jobs = [Toy(s) for s in ("a", "b", "hang", "c", "d", "e", "f")]
+    started = time.monotonic()
+    try:
+        results = list(pool.run(act, jobs))
+    finally:
+        pool.close()
+    elapsed = time.monotonic() - started
+    done = sources(results)
+    assert [d for d in done if ":" not in d] == ["a", "b", "c", "d", "e", "f"]
+    (stuck,) = [d for d in done if ":" in d]
+    assert stuck.startswith("hang:stopped after 4 s")
+    # One replacement worker, not a pool per pending page; and the run went on without waiting
+    # for the stuck page longer than its limit (warm-up of three workers included).
+    assert pool.started == 3
+    assert elapsed < 4 + 60
+
+
+def test_a_dead_worker_costs_its_page_one_retry_and_nothing_else():
+    pool = LocalExecutor(2, Settings(), ("standard",), limit=120)
+    jobs = [Toy(s) for s in ("a", "crash", "b", "c", "d")]
+    try:
+        results = list(pool.run(act, jobs))
+    finally:
+        pool.close()
+    assert sources(results) == [
+        "a",
+        "b",
+        "c",
+        "crash:the worker process died while rendering this page",
+        "d",
+    ]
+    assert pool.started == 4  # two, and one fresh worker after each of the two deaths
+
+
+def test_the_pool_holds_a_bounded_window_of_jobs():
+    """Jobs are read from the iterator as workers free up, never the whole library at once."""
+    pulled = []
+
+    def lazily():
+        for n in range(40):
+            pulled.append(n)
+            yield Toy(f"p{n}")
+
+    pool = LocalExecutor(2, Settings(), ("standard",), limit=120)
+    ahead = []
+    try:
+        for n, _ in enumerate(pool.run(act, lazily()), 1):
+            ahead.append(len(pulled) - n)
+    finally:
+        pool.close()
+    assert len(ahead) == 40
+    assert max(ahead) <= 2 * DEPTH + 1
+
+
+def test_no_worker_starts_when_there_is_nothing_to_run():
+    pool = LocalExecutor(2, Settings(), ("standard",), limit=120)
+    assert list(pool.run(act, iter([]))) == []
+    assert pool.started == 0
