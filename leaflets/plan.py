@@ -79,7 +79,8 @@ def products(sizes: tuple[str, ...], pdf: bool, html: bool) -> tuple[str, ...]:
 
 #: A manifest larger than this is not one the build wrote (20,000 pages take about 20 MB).
 MAX_MANIFEST_BYTES = 512 * 1024 * 1024
-STATUSES = ("rendered", "unchanged", "refused", "failed")
+#: Statuses a build writes ("gone": a removed page whose outputs of another kind are kept).
+STATUSES = ("rendered", "unchanged", "refused", "failed", "gone")
 _OUTPUT_FIELDS = {"path": str, "size": str, "pages": int, "bytes": int, "sha256": str}
 _TEXT_FIELDS = ("slug", "title", "reason", "url", "revision", "generic_name", "key")
 

@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 import leaflets.files
 import leaflets.markdown_ext
 import leaflets.pdf
+import leaflets.reader as reader
 from leaflets import Settings
 from leaflets.build import build_library
 from leaflets.check import check_pages
@@ -355,9 +356,6 @@ def test_everything_is_caught_at_the_page_boundary(tmp_path, monkeypatch):
     content.mkdir()
     (content / "zomirex.md").write_text(GOOD)
     (content / "boom.md").write_text(GOOD.replace("Zomirex", "Boomirex"))
-    real = leaflets.reader.parse_page if hasattr(leaflets, "reader") else None
-    import leaflets.reader as reader
-
     real = reader.parse_page
 
     def sometimes(data, path, **kwargs):
@@ -404,3 +402,15 @@ def test_banned_truthy_values(value, banned):
 def test_an_unclear_banned_value_is_an_error_not_a_guess():
     with pytest.raises(ContentError, match="'is_banned' must be true or false, not 'maybe'"):
         parse_page(("---\ntitle: Zomirex\nis_banned: maybe\n---\n" + BODY).encode(), "b.md")
+
+
+def test_deep_front_matter_is_refused_before_yaml_reads_it(monkeypatch):
+    """PyYAML slows down with every open bracket (3,000 took seconds): the depth is counted on
+    the raw header first."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("YAML ran before the header was refused")
+
+    monkeypatch.setattr(reader.yaml, "load", forbidden)
+    with pytest.raises(ContentError, match="nested more than 32 levels"):
+        parse_page(DEEP_FLOW.encode(), "deep.md")
