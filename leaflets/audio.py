@@ -153,7 +153,9 @@ def _pcm(wav: bytes) -> bytes:
 
 def encode_mp3(pcm: bytes, timeout: float) -> bytes:
     """Constant-bitrate mono MP3 with lame, or with ffmpeg's libmp3lame when lame is missing."""
-    if shutil.which("lame") or not shutil.which("ffmpeg"):
+    if not shutil.which("lame") and not shutil.which("ffmpeg"):
+        raise MissingSystemPackageError("lame (for MP3 audio)", "lame")
+    if shutil.which("lame"):
         raw = ["-r", "-s", f"{SAMPLE_RATE / 1000:g}", "--bitwidth", "16", "--signed", "--little-endian"]
         command = ["lame", "--quiet", *raw, "-m", "m", "-b", str(BITRATE_KBPS), "-q", "7", "-", "-"]
         return _run(command, pcm, timeout, "lame", "MP3 audio")
@@ -215,3 +217,19 @@ def write_mp3(
 ) -> tuple[Path, int]:
     data, count = mp3_bytes(leaflet, settings, personal)
     return write_atomic(data, target), count
+
+
+@functools.lru_cache(maxsize=1)
+def tool_versions() -> str:
+    """The versions of espeak-ng and the MP3 encoder, for the build hash. Running them proves they
+    are installed: a missing one is an error naming its package."""
+    voices()
+    speech = _run(["espeak-ng", "--version"], b"", 30, "espeak-ng", "audio").decode("utf-8", "replace")
+    if shutil.which("lame"):
+        encoder = _run(["lame", "--version"], b"", 30, "lame", "MP3 audio")
+    elif shutil.which("ffmpeg"):
+        encoder = _run(["ffmpeg", "-version"], b"", 30, "ffmpeg", "MP3 audio")
+    else:
+        raise MissingSystemPackageError("lame (for MP3 audio)", "lame")
+    first = encoder.decode("utf-8", "replace").strip().splitlines()[:1]
+    return f"{speech.split(' Data at')[0].strip()}; {first[0] if first else ''}"

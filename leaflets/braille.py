@@ -184,27 +184,41 @@ class _Pages:
         self.body = lines - 1
         self.number = number
         self.pages: list[list[str]] = [[]]
+        #: Where the headings that text has not followed yet start on this page.
+        self.hold: int | None = None
 
     @property
     def left(self) -> int:
         return self.body - len(self.pages[-1])
 
     def new_page(self) -> None:
+        self.hold = None
         if self.pages[-1]:
             self.pages.append([])
 
     def blank(self) -> None:
+        # On a full page, nothing: the next block starts a new page (taking held headings along).
         page = self.pages[-1]
         if page and page[-1] and self.left > 0:
             page.append("")
-        elif page and self.left <= 0:
-            self.new_page()
 
-    def add(self, rows: list[str], need: int = 2) -> None:
+    def add(self, rows: list[str], need: int = 2, heading: bool = False) -> None:
         """Rows of one block, starting a new page unless ``need`` rows fit on this one (a
-        heading needs its rows and the first lines under it; a paragraph, two rows)."""
+        heading needs its rows and the first lines under it; a paragraph, two rows). Headings
+        not yet followed by text go along to the new page: none is left at a page's foot."""
         if self.left < min(need, self.body):
+            page = self.pages[-1]
+            carried = page[self.hold :] if self.hold else []
+            del page[len(page) - len(carried) :]
             self.new_page()
+            while carried and not carried[0]:
+                carried.pop(0)
+            self.pages[-1].extend(carried)
+            self.hold = 0 if carried else None
+        if heading and self.hold is None:
+            self.hold = len(self.pages[-1])
+        elif not heading:
+            self.hold = None
         for row in rows:
             if self.left <= 0:
                 self.new_page()
@@ -266,12 +280,12 @@ def layout(reading: Reading, settings: Settings, pharmacy_lines: list[str]) -> t
         pages.blank()
         if level <= 2:
             rows = centred(text)
-            pages.add(rows, need=len(rows) + 3)
+            pages.add(rows, need=len(rows) + 3, heading=True)
             pages.blank()
         else:
             indent = 4 if level == 3 else 6  # cell-5 and cell-7 headings
             rows = wrap(tr(text), width, indent, indent)
-            pages.add(rows, need=len(rows) + 2)
+            pages.add(rows, need=len(rows) + 2, heading=True)
 
     # The title page.
     pages.add(["", *centred(reading.title)])
@@ -327,3 +341,11 @@ def write_brf(
 ) -> tuple[Path, int]:
     data, pages = brf_bytes(leaflet, settings, personal)
     return write_atomic(data, target), pages
+
+
+@functools.lru_cache(maxsize=1)
+def tool_versions() -> str:
+    """liblouis's version, for the build hash; loading it proves it is installed."""
+    lib = louis().lib
+    lib.lou_version.restype = ctypes.c_char_p
+    return f"liblouis {lib.lou_version().decode()}"

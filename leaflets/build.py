@@ -59,6 +59,7 @@ def build_library(
     force: bool = False,
     pdf: bool = True,
     html: bool = False,
+    formats: tuple[str, ...] = (),
     on_progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> BuildReport:
@@ -73,7 +74,9 @@ def build_library(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(out_dir, exc) from None
-    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html)
+    # A missing liblouis or espeak-ng stops here, before any work, naming the package (Plan
+    # asks each format's tools for their versions).
+    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html, formats=formats)
     _settle_owners(plan, settings)
     total = len(plan.known) + len(plan.todo)
     results: dict[str, PageResult] = {}

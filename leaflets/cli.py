@@ -263,6 +263,13 @@ def check(paths, strict, fmt, max_grade, config) -> None:
 )
 @click.option("--html-only", is_flag=True, help="Write the online version and no PDFs.")
 @click.option(
+    "--formats",
+    default="pdf",
+    show_default=True,
+    metavar="LIST",
+    help="Comma-separated: pdf, brf (braille, liblouis), audio (MP3, espeak-ng).",
+)
+@click.option(
     "--executor",
     type=click.Choice(["local", "dask"]),
     default=None,
@@ -287,6 +294,7 @@ def build(
     force,
     html,
     html_only,
+    formats,
     executor,
     scheduler,
     quiet,
@@ -304,6 +312,10 @@ def build(
 
     settings = load_settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
     sizes = ("standard", "large") if size == "all" else (settings.size,)
+    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in ("pdf", "brf", "audio")]
+    if unknown or not chosen:
+        raise click.UsageError(f"--formats takes pdf, brf and audio, not {formats!r}")
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
         raise click.UsageError(f"{source}: no such content folder")
@@ -327,8 +339,9 @@ def build(
                 sizes=sizes,
                 jobs=jobs,
                 force=force,
-                pdf=not html_only,
+                pdf="pdf" in chosen and not html_only,
                 html=html or html_only,
+                formats=() if html_only else chosen,
                 on_progress=progress.update,
                 executor=runner,
             )

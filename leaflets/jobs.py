@@ -18,7 +18,9 @@ from .settings import Settings
 @dataclass(frozen=True)
 class Output:
     path: str
+    #: "standard", "large" … for a PDF; "brf", "audio" or "html" for the other formats.
     size: str
+    #: PDF or braille pages; chapters for audio; 1 for a site page.
     pages: int
     bytes: int
     sha256: str
@@ -68,6 +70,9 @@ class Job:
     keep: tuple[Output, ...] = ()
     #: What the result stands for when the job succeeds (see ``PageResult.built``).
     products: tuple[str, ...] = ()
+    #: Also make the braille (BRF) and the audio (MP3) files.
+    brf: bool = False
+    audio: bool = False
 
 
 @dataclass
@@ -86,6 +91,8 @@ def page_stem(source: str) -> str:
 def output_name(source: str, size: str) -> str:
     """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
     stem = source[: -len(".md")] if source.endswith(".md") else source
+    if size in ("brf", "audio"):
+        return f"{stem}.{'mp3' if size == 'audio' else size}"
     return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
 
 
@@ -100,7 +107,7 @@ def failed(job: Job, reason: str) -> Rendered:
 def job_limit(job: Job) -> float:
     """Wall-clock seconds a whole job may take: the render deadline for each file it renders,
     and as much again for reading, parsing and handing the result back."""
-    renders = (len(job.sizes) if job.pdf else 0) + job.html
+    renders = (len(job.sizes) if job.pdf else 0) + job.html + job.brf + 3 * job.audio
     return job.settings.render_timeout * (renders + 1)
 
 
@@ -122,6 +129,20 @@ def init_worker(settings: Settings, sizes: tuple[str, ...], papers: tuple[str, .
 
 def _output(name: str, size: str, pages: int, data: bytes) -> Output:
     return Output(name, size, pages, len(data), hashlib.sha256(data).hexdigest())
+
+
+#: Where each kind of output is listed: PDFs by size, then braille, audio, the site page.
+_ORDER = {"standard": 0, "large": 2, "brf": 5, "audio": 6, "html": 9}
+
+
+def _alternative(job: Job, leaflet, fmt: str) -> tuple[bytes, int]:
+    if fmt == "brf":
+        from .braille import brf_bytes
+
+        return brf_bytes(leaflet, job.settings)
+    from .audio import mp3_bytes
+
+    return mp3_bytes(leaflet, job.settings)
 
 
 def render_job(job: Job) -> Rendered:
@@ -152,16 +173,30 @@ def render_job(job: Job) -> Rendered:
             name = output_name(job.source, size)
             files[name] = data
             result.outputs.append(_output(name, size, pages, data))
+        problems = []
+        for fmt in [f for f in ("brf", "audio") if getattr(job, f)]:
+            # A braille or audio failure (a language with no voice) leaves the PDFs written.
+            try:
+                data, pages = _alternative(job, leaflet, fmt)
+            except LeafletError as exc:
+                problems.append(f"{fmt}: {getattr(exc, 'message', None) or exc}")
+                continue
+            name = output_name(job.source, fmt)
+            files[name] = data
+            result.outputs.append(_output(name, fmt, pages, data))
+        result.outputs.sort(key=lambda o: (_ORDER.get(o.size, 1), o.path))
         if job.html:
             from .site import render_page, site_path
 
             path = site_path(leaflet, job.settings)
             if path is not None:
-                pdfs = [(o.path, o.size) for o in result.outputs]
-                data = render_page(leaflet, job.settings, path, pdfs).encode("utf-8")
+                links = [(o.path, o.size) for o in result.outputs if o.size != "html"]
+                data = render_page(leaflet, job.settings, path, links).encode("utf-8")
                 files[path] = data
                 result.outputs.append(_output(path, "html", 1, data))
         result.status, result.built = "rendered", list(job.products)
+        if problems:
+            result.status, result.reason = "failed", "; ".join(problems)
         return Rendered(result, files)
     except NotALeafletError as exc:
         result.status, result.reason = "refused", exc.message

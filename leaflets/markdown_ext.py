@@ -270,8 +270,8 @@ class SectionConverter:
         )
         faqs = tuple(
             Faq(
-                question=_strip_prefix(_QPREFIX, self._finish(q)),
-                answer=_strip_prefix(_APREFIX, self._finish(a)),
+                question=sanitize.clean(_strip_prefix(_QPREFIX, self._finish(q))),
+                answer=sanitize.clean(_strip_prefix(_APREFIX, self._finish(a))),
             )
             for q, a in result.faqs
         )

@@ -25,7 +25,7 @@ def owned_by_build(relative: str) -> bool:
     return (
         relative in BUILD_FILES
         or relative.split("/", 1)[0] in BUILD_FOLDERS
-        or relative.lower().endswith(".pdf")
+        or relative.lower().endswith((".pdf", ".brf", ".mp3"))
     )
 
 
@@ -117,6 +117,10 @@ def settle(claims: dict[str, str | None], settings: Settings) -> dict[str, str]:
     from .jobs import output_name
 
     natural = {s: p for s in claims if (p := natural_path(s, settings)) is not None}
-    reserved = {output_name(s, size): f"the PDF of {s}" for s in claims for size in SIZES}
+    reserved = {
+        output_name(s, size): f"the {'PDF' if size in SIZES else size} of {s}"
+        for s in claims
+        for size in (*SIZES, "brf", "audio")
+    }
     wanted = {s: p for s, p in claims.items() if p is not None}
     return conflicts(wanted, natural, reserved)

@@ -3,7 +3,9 @@
 Each page gets a key: the hash of its bytes with everything else that shapes its outputs
 (templates, styles, fonts, settings, the leaflets version). A manifest entry lists the products
 made under that key: one per PDF size (``standard``, ``large``) and the site page
-(``html:standard,large``, naming the PDFs it links). A product is reused when the key is the same
+(``html:standard,large``, naming the files it links), and ``brf:<hash>`` and ``audio:<hash>``,
+whose hash holds only what shapes that format (its own settings, the tools' versions), so that
+adding audio, or changing ``[audio]``, makes the audio alone. A product is reused when the key is the same
 and its file is intact; only the missing products are made. A refusal or a broken page is
 deterministic for the same key, so it is remembered too; a time-out or a dead worker is not.
 """
@@ -45,7 +47,7 @@ def environment_hash(settings: Settings) -> str:
     digest.update(__version__.encode())
     digest.update(_tree_hash(assets.templates_dir(), assets.styles_dir()).encode())
     digest.update(assets.font_face_css().encode())
-    fields = asdict(settings)
+    fields = {k: v for k, v in asdict(settings).items() if not k.startswith(_OTHER_FORMATS)}
     fields.pop("source", None)
     fields.pop("content_dir", None)
     fields.pop("size", None)
@@ -56,22 +58,46 @@ def environment_hash(settings: Settings) -> str:
     return digest.hexdigest()
 
 
+#: Settings that shape only braille or only audio: a change there never rebuilds a PDF.
+_OTHER_FORMATS = ("braille_", "audio_")
+ALTERNATIVES = ("brf", "audio")
+
+
+def format_hash(settings: Settings, fmt: str) -> str:
+    """What shapes a braille or audio file besides the page (and the settings it shares with the
+    print, which are in the page key): its own settings and the versions of the tools."""
+    if fmt == "brf":
+        from .braille import tool_versions
+    else:
+        from .audio import tool_versions
+    prefix = "braille_" if fmt == "brf" else "audio_"
+    fields = {k: v for k, v in asdict(settings).items() if k.startswith(prefix)}
+    text = json.dumps([fmt, fields, tool_versions()], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def page_key(env: str, data: bytes) -> str:
     return hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
 
 
 def kind(output: Output) -> str:
-    return "html" if output.size == "html" else "pdf"
+    return output.size if output.size in ("html", *ALTERNATIVES) else "pdf"
 
 
 def product_kind(product: str) -> str:
-    return "html" if product.startswith("html:") else "pdf"
+    name = product.split(":", 1)[0]
+    return name if name in ("html", *ALTERNATIVES) and ":" in product else "pdf"
 
 
-def products(sizes: tuple[str, ...], pdf: bool, html: bool) -> tuple[str, ...]:
-    """What a build asks of every page (see the module docstring)."""
+def products(
+    sizes: tuple[str, ...], pdf: bool, html: bool, formats: dict[str, str] | None = None
+) -> tuple[str, ...]:
+    """What a build asks of every page (see the module docstring). ``formats`` maps "brf" and
+    "audio" to their format hashes."""
     linked = sizes if pdf else ()
-    return (*linked, *([f"html:{','.join(linked)}"] if html else []))
+    other = tuple(f"{fmt}:{h}" for fmt, h in (formats or {}).items())
+    links = [*linked, *(formats or {})]
+    return (*linked, *other, *([f"html:{','.join(links)}"] if html else []))
 
 
 # -- the manifest ------------------------------------------------------------------------------
@@ -158,6 +184,8 @@ class Todo:
     pdf: bool
     html: bool
     keep: tuple[Output, ...]
+    #: The braille and audio files to make.
+    formats: tuple[str, ...] = ()
 
 
 class Plan:
@@ -173,13 +201,16 @@ class Plan:
         force: bool = False,
         pdf: bool = True,
         html: bool = False,
+        formats: tuple[str, ...] = (),
     ):
         self.settings, self.sizes, self.pdf, self.html = settings, sizes, pdf, html
         self.content_dir, self.out_dir = content_dir, out_dir
         self.env = environment_hash(settings)
-        self.products = products(sizes, pdf, html)
+        self.formats = {f: format_hash(settings, f) for f in ALTERNATIVES if f in formats}
+        self.products = products(sizes, pdf, html, self.formats)
         self.kinds = {"pdf"} if pdf else set()
         self.kinds |= {"html"} if html else set()
+        self.kinds |= set(self.formats)
         self.previous = read_manifest(out_dir, warn=True)
         #: The site path each page to render claims (see ``owners``), read from its front matter.
         self.claims: dict[str, str | None] = {}
@@ -201,8 +232,9 @@ class Plan:
         key = page_key(self.env, data)
         self.claims[source] = page_claim(source, data, self.settings)
         previous = None if force else self.previous.get(source)
+        every = tuple(self.formats)
         if previous is None or previous.get("key") != key:
-            self.todo.append(Todo(source, path, self.sizes, self.pdf, self.html, ()))
+            self.todo.append(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
             return
         old = from_entry(previous)
         covered = "*" in old.built or set(self.products) <= set(old.built)
@@ -210,21 +242,27 @@ class Plan:
             self.known.append(self.carry(old))
             return
         if old.status not in ("rendered", "unchanged"):
-            self.todo.append(Todo(source, path, self.sizes, self.pdf, self.html, ()))
+            self.todo.append(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
             return
         intact = [o for o in old.outputs if self._intact(o)]
         have = {o.size for o in intact if kind(o) == "pdf"} & set(old.built)
         missing = [s for s in self.sizes if s not in have] if self.pdf else []
         keep = tuple(o for o in intact if o.size in self.sizes and o.size in have) if self.pdf else ()
+        # A braille or audio file is current when its product (format and hash) was made.
+        current = {f for f, h in self.formats.items() if f"{f}:{h}" in old.built}
+        current &= {kind(o) for o in intact}
+        keep += tuple(o for o in intact if kind(o) in current)
+        remake = tuple(f for f in self.formats if f not in current)
         page = [p for p in self.products if p.startswith("html:")]
-        site_ok = not page or (page[0] in old.built and not missing and self._site_intact(old, intact))
-        if not missing and site_ok:
+        fresh = not missing and not remake
+        site_ok = not page or (page[0] in old.built and fresh and self._site_intact(old, intact))
+        if fresh and site_ok:
             old.status = "unchanged"
             old.outputs = [o for o in intact if kind(o) == "html" or o in keep]
             old.built = list(self.products)
             self.known.append(self.carry(old))
         else:
-            self.todo.append(Todo(source, path, tuple(missing), self.pdf, self.html, keep))
+            self.todo.append(Todo(source, path, tuple(missing), self.pdf, self.html, keep, remake))
 
     def _intact(self, out: Output) -> bool:
         target = self.out_dir / out.path
@@ -261,6 +299,8 @@ class Plan:
                 todo.html,
                 todo.keep,
                 self.products,
+                "brf" in todo.formats,
+                "audio" in todo.formats,
             )
 
     def carry(self, result: PageResult) -> PageResult:

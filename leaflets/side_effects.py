@@ -113,7 +113,17 @@ def _comma_items(rest: etree.Element) -> list[str] | None:
 
     if any(words(p) > _LIST_LIKE_MAX_WORDS or re.search(r"[.!?]\s+\S", p) for p in parts):
         return None
+    if _SENTENCE.search(value):
+        return None  # "In rare instances, serious effects like … can occur.": one sentence
     return parts
+
+
+# Words that make a comma-separated run a sentence rather than a list of terms.
+_SENTENCE = re.compile(
+    r"\b(?:can|may|might|could|will|would|is|are|was|were|has|have|had|include[sd]?|including"
+    r"|occurs?|such\s+as|like|these|they|it)\b",
+    re.I,
+)
 
 
 class _Groups:

@@ -198,14 +198,7 @@ def create_app(
         entry = entry_or_404(request.path_params["slug"])
         form = await _read_form(request)
         size, paper = options(form)
-        fields = {}
-        for name in ("patient", "directions", "initials"):
-            # One line, and no control character (NUL, ESC, C1 …): they are not words, and break XML.
-            value = " ".join(strip_forbidden(form.get(name, ""))[0].split())
-            if len(value) > FIELD_LIMIT:
-                raise HTTPException(400, f"{name} is limited to {FIELD_LIMIT} characters.")
-            fields[name] = value
-        personal = Personal(**fields)
+        personal = _personal(form)
         data = await renderer.pdf(entry.leaflet, size, paper, personal or None)
         return Response(
             data,
@@ -215,6 +208,19 @@ def create_app(
                 "Content-Disposition": f'inline; filename="{entry.slug}.pdf"',
             },
         )
+
+    async def alternative(request: Request) -> Response:
+        """Braille (BRF) and audio (MP3). A POST carries the same patient fields as the PDF, in
+        the body only, and its answer is never stored."""
+        entry = entry_or_404(request.path_params["slug"])
+        fmt = "brf" if request.url.path.endswith(".brf") else "audio"
+        personal = _personal(await _read_form(request)) if request.method == "POST" else None
+        data = await run_in_threadpool(_alternative, entry.leaflet, settings, fmt, personal or None)
+        kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
+        name = f"{entry.slug}.{'brf' if fmt == 'brf' else 'mp3'}"
+        cache = "no-store" if personal else "private, max-age=300"
+        headers = {"Cache-Control": cache, "Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(data, media_type=kind, headers=headers)
 
     async def healthz(request: Request) -> Response:
         entries = library.entries()
@@ -258,6 +264,8 @@ def create_app(
         Route("/healthz", healthz),
         Route("/leaflets/{slug:str}.pdf", pdf_get, methods=["GET"]),
         Route("/leaflets/{slug:str}.pdf", pdf_post, methods=["POST"]),
+        Route("/leaflets/{slug:str}.brf", alternative, methods=["GET", "POST"]),
+        Route("/leaflets/{slug:str}.mp3", alternative, methods=["GET", "POST"]),
         Route("/leaflets/{slug:str}", preview),
         Route("/static/{path:path}", static),
     ]
@@ -271,6 +279,33 @@ def create_app(
     app.state.library = library
     app.state.renderer = renderer
     return app
+
+
+def _personal(form: dict[str, str]) -> Personal:
+    fields = {}
+    for name in ("patient", "directions", "initials"):
+        # One line, and no control character (NUL, ESC, C1 …): they are not words, and break XML.
+        value = " ".join(strip_forbidden(form.get(name, ""))[0].split())
+        if len(value) > FIELD_LIMIT:
+            raise HTTPException(400, f"{name} is limited to {FIELD_LIMIT} characters.")
+        fields[name] = value
+    return Personal(**fields)
+
+
+def _alternative(leaflet: Leaflet, settings: Settings, fmt: str, personal: Personal | None) -> bytes:
+    """BRF or MP3 bytes; a missing tool or a language without a voice is a 503 with its reason."""
+    from .errors import LeafletError
+
+    try:
+        if fmt == "brf":
+            from .braille import brf_bytes
+
+            return brf_bytes(leaflet, settings, personal)[0]
+        from .audio import mp3_bytes
+
+        return mp3_bytes(leaflet, settings, personal)[0]
+    except LeafletError as exc:
+        raise HTTPException(503, str(exc)) from None
 
 
 async def _read_form(request: Request) -> dict[str, str]:

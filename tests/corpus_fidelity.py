@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from corpus_checks import DEFECTS, count  # noqa: E402
+from corpus_checks import CHECKED, DEFECTS, count  # noqa: E402
 from fidelity import dropped  # noqa: E402
 
 from leaflets import NotALeafletError, Settings  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> int:
             failures.append(f"dropped: {path}: {dict(lost.most_common(8))}")
         for name, n in count(text, html).items():
             defects[name][gen] += n
-            if len(examples[name]) < (40 if args.verbose else 3):
+            if name in DEFECTS and len(examples[name]) < (40 if args.verbose else 3):
                 examples[name].append(str(path.relative_to(corpus)))
         for group in leaflet.side_effect_groups:
             n = len(group.items)
@@ -106,6 +106,13 @@ def main() -> int:
             print(f"    e.g. {example}")
         if sum(defects[name].values()):
             failures.append(f"defect: {name}: {sum(defects[name].values())}")
+    wrong, checked = defects["serious item printed as common"], defects[CHECKED]
+    rates = ", ".join(
+        f"{g} {wrong[g]}/{checked[g]} ({100 * wrong[g] / checked[g]:.2f}%)"
+        for g in sorted(checked)
+        if checked[g]
+    )
+    print(f"serious items printed as common, strict count: {rates}")
     print(f"time: {elapsed:.1f} s")
     for line in failures[:60]:
         print(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -193,3 +194,82 @@ def test_sample_pages_speak(settings, tmp_path, path):
     assert titles[1:] == print_headings(path, settings)
     expected = predicted_seconds(path, settings)
     assert 0.8 * expected <= float(info["format"]["duration"]) <= 1.25 * expected
+
+
+def test_build_formats_incremental_per_format(tmp_path):
+    from leaflets.build import build_library
+    from leaflets.settings import Settings
+
+    content = tmp_path / "content" / "h"
+    content.mkdir(parents=True)
+    (content / "hollowol.md").write_bytes((FORMATS / "empty-section.md").read_bytes())
+    out = tmp_path / "dist"
+    s = Settings(base_url="https://example.org")
+    build_library(tmp_path / "content", out, s, jobs=1)
+    pdf = out / "h" / "hollowol.pdf"
+    first = pdf.stat().st_mtime_ns
+    # Adding braille and audio makes only those: the PDF is kept, not rendered again.
+    report = build_library(tmp_path / "content", out, s, jobs=1, formats=("pdf", "brf", "audio"), html=True)
+    assert report.ok and pdf.stat().st_mtime_ns == first
+    manifest = json.loads((out / "manifest.json").read_text())
+    outputs = {o["size"]: o for o in manifest["pages"][0]["outputs"]}
+    assert set(outputs) == {"standard", "brf", "audio", "html"}
+    for o in outputs.values():
+        data = (out / o["path"]).read_bytes()
+        assert o["sha256"] == hashlib.sha256(data).hexdigest() and o["bytes"] == len(data)
+    assert outputs["audio"]["path"] == "h/hollowol.mp3" and outputs["brf"]["path"] == "h/hollowol.brf"
+    page = (out / outputs["html"]["path"]).read_text()
+    assert 'href="../../h/hollowol.brf"' in page and 'href="../../h/hollowol.mp3"' in page
+    brf, mp3 = (
+        (out / "h" / "hollowol.brf").stat().st_mtime_ns,
+        (out / "h" / "hollowol.mp3").stat().st_mtime_ns,
+    )
+    # A change to [audio] remakes the audio alone.
+    report = build_library(
+        tmp_path / "content",
+        out,
+        s.replace(audio_rate=200),
+        jobs=1,
+        formats=("pdf", "brf", "audio"),
+        html=True,
+    )
+    assert report.ok and report.count("rendered") == 1
+    assert pdf.stat().st_mtime_ns == first and (out / "h" / "hollowol.brf").stat().st_mtime_ns == brf
+    assert (out / "h" / "hollowol.mp3").stat().st_mtime_ns != mp3
+    # Nothing changed: nothing is made.
+    report = build_library(
+        tmp_path / "content",
+        out,
+        s.replace(audio_rate=200),
+        jobs=1,
+        formats=("pdf", "brf", "audio"),
+        html=True,
+    )
+    assert report.count("unchanged") == 1
+    # A build that does not ask for audio leaves the audio alone, as it does the site pages.
+    build_library(tmp_path / "content", out, s, jobs=1, formats=("pdf", "brf"))
+    assert (out / "h" / "hollowol.mp3").stat().st_mtime_ns != mp3 and pdf.stat().st_mtime_ns == first
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "audio" in {o["size"] for o in manifest["pages"][0]["outputs"]}
+
+
+def test_build_without_espeak_stops_naming_the_package(tmp_path, monkeypatch):
+    from leaflets.audio import tool_versions
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "hollowol.md").write_bytes((FORMATS / "empty-section.md").read_bytes())
+    voices.cache_clear()
+    tool_versions.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    try:
+        args = ["build", str(content), "-o", str(tmp_path / "dist"), "-j", "1", "--formats", "pdf,audio"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2 and "espeak-ng" in result.output and "Traceback" not in result.output
+        result = CliRunner().invoke(cli, [*args[:-1], "pdf"])
+        assert result.exit_code == 0 and (tmp_path / "dist" / "hollowol.pdf").is_file()
+        result = CliRunner().invoke(cli, [*args[:-1], "pdf,tiff"])
+        assert result.exit_code == 2 and "--formats" in result.output
+    finally:
+        voices.cache_clear()
+        tool_versions.cache_clear()

@@ -261,3 +261,40 @@ def test_long_words_are_divided_within_the_line(brf):
     rows = [r for p in pages_of(brf(SAMPLES[0], braille_cells=20, braille_lines=12)) for r in p]
     assert all(len(r) <= 20 for r in rows)
     assert any(r.rstrip().endswith('"') for r in rows)  # the URL, with UEB's continuation indicator
+
+
+def test_counter_offers_braille_and_audio(settings):
+    from starlette.testclient import TestClient
+
+    from leaflets.web import create_app
+
+    with TestClient(create_app(ROOT / "content", settings, workers=0)) as client:
+        preview = client.get("/leaflets/baclofen").text
+        assert 'href="/leaflets/baclofen.brf"' in preview and ">Braille (BRF)<" in preview
+        assert 'href="/leaflets/baclofen.mp3"' in preview and ">Audio<" in preview
+        plain = client.get("/leaflets/baclofen.brf")
+        assert plain.status_code == 200 and plain.headers["content-type"].startswith("application/x-brf")
+        assert plain.content == brf_bytes(read_page(SAMPLES[0], settings), settings)[0]
+        form = {"patient": "Ann Example", "directions": "One tablet at night", "initials": "JS"}
+        personal = client.post("/leaflets/baclofen.brf", data=form)
+        assert personal.status_code == 200 and personal.headers["cache-control"] == "no-store"
+        text = " ".join(back([r for p in pages_of(personal.content) for r in p], "en-ueb-g2.ctb"))
+        assert "Ann Example" in text and "Ann" not in " ".join(
+            back(pages_of(plain.content)[1], "en-ueb-g2.ctb")
+        )
+        assert client.get("/leaflets/nothing.brf").status_code == 404
+        audio = client.get("/leaflets/baclofen.mp3")
+        assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+        assert audio.content[:3] == b"ID3"
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_a_heading_is_never_left_at_the_foot_of_a_page(brf, path):
+    for cells, lines in ((40, 25), (32, 20), (24, 12)):
+        for page in pages_of(brf(path, braille_cells=cells, braille_lines=lines))[1:]:
+            body = page[:-1]
+            for i, row in enumerate(body):
+                lead = len(row) - len(row.lstrip())
+                heading = row.strip() and lead > 3 and (i == 0 or not body[i - 1])
+                if heading and i > 0:
+                    assert any(r.strip() for r in body[i + 1 :]), (cells, lines, body)

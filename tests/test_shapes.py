@@ -1252,10 +1252,11 @@ def defects11(name: str) -> Counter:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from corpus_checks import count
+    from corpus_checks import DEFECTS, count
 
     path = ISSUE11 / f"{name}.md"
-    return +count(path.read_text("utf-8"), render_html(page11(name), Settings()))
+    found = count(path.read_text("utf-8"), render_html(page11(name), Settings()))
+    return +Counter({k: v for k, v in found.items() if k in DEFECTS})
 
 
 def test_shape01_bare_group_labels_are_groups_of_the_side_effects():
@@ -1354,3 +1355,49 @@ def test_shape13_partial_refusal_warns_and_is_still_printed():
     leaflet = page11("13-partial-refusal")
     assert [p.code for p in leaflet.problems if p.code == "partial-refusal"] == ["partial-refusal"]
     assert "I cannot provide information" in plain(top(leaflet, Kind.DOSAGE).html)
+
+
+def test_shape10_answer_under_an_a_heading_and_wrapped_items():
+    leaflet = page11("10-faq-answer-heading")
+    faqs = [(plain(f.question), plain(f.answer)) for f in leaflet.faqs]
+    assert faqs == [
+        ("Can I drink alcohol while taking it?", "It is best to avoid alcohol until the course is finished."),
+        ("What if I miss a dose?", "Take it when you remember."),
+    ]
+    assert all("</strong>" not in f.question or "<strong>" in f.question for f in leaflet.faqs)
+    usage = top(leaflet, Kind.USAGE)
+    # A sentence the page wraps over two lines stays one item.
+    assert usage.html.count("<li>") == 2
+    assert "more than a week and does not get better with rest" in plain(usage.html)
+    assert not defects11("10-faq-answer-heading")
+
+
+def test_shape10_questions_without_answers_stay_a_list():
+    leaflet = page11("10-faq-questions-only")
+    assert leaflet.faqs == ()
+    assert "How long does an outbreak last?" in plain(top(leaflet, Kind.FAQS).html)
+    assert not defects11("10-faq-questions-only")
+
+
+def test_shape13_check_and_build_list_the_partial_refusal(tmp_path):
+    import shutil
+
+    from leaflets.build import build_library
+    from leaflets.check import check_pages
+
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(ISSUE11 / "13-partial-refusal.md", content / "unknownol.md")
+    settings = Settings(content_dir=content)
+    (report,) = check_pages([content], settings)
+    assert [(p.level, p.line) for p in report.problems if p.code == "partial-refusal"] == [("warning", 7)]
+    built = build_library(content, tmp_path / "out", settings, pdf=False, html=True, jobs=1)
+    assert [w for w in built.warnings if "partial refusal" in w] == [
+        f"{content / 'unknownol.md'}:7: partial refusal in 'Dosage': "
+        "the page declines to give some information"
+    ]
+    # An unchanged page is not rendered again; the manifest keeps its warning.
+    again = build_library(content, tmp_path / "out", settings, pdf=False, html=True, jobs=1)
+    assert [w for w in again.warnings if "partial refusal" in w] == [
+        w for w in built.warnings if "partial" in w
+    ]
