@@ -1,6 +1,8 @@
 """Bulk-export figures for `leaflets build`, each a ratio to a baseline measured in the same run.
 
 Usage: python benchmarks/bench_build.py [--pages 200] [--runs 3] [--corpus DIR] [--jobs 2]
+       python benchmarks/bench_build.py --memory 500,3000 [--corpus DIR]
+       python benchmarks/bench_build.py --rebuild
 
 1. floor: one process renders the same HTML with bare WeasyPrint (one FontConfiguration, CSS
    parsed once): leaflets/s.
@@ -9,6 +11,13 @@ Usage: python benchmarks/bench_build.py [--pages 200] [--runs 3] [--corpus DIR] 
 4. a rebuild with nothing changed, as a fraction of the full build (goal ≤ 3%).
 5. peak RSS of a build worker against a bare WeasyPrint process (goal ≤ 1.3×).
 Medians of --runs runs; the machines are noisy, so read the ratios, not the seconds.
+
+With --memory A,B: one `leaflets build -j 2` of B pages (the corpus's leaflet pages, or content/,
+repeated), with the parent's and the workers' peak RSS read when A and when B pages are done
+(goal: the parent grows by at most 10 MB between the two, a worker by at most 10%).
+
+With --rebuild: a library of the sample pages plus 8 refused or broken ones; the time of a rebuild
+with nothing changed, against the same rebuild of the good pages alone (both start no worker).
 
 With --executor dask: `leaflets build --executor dask -j 2` (a LocalCluster of 2 workers) against
 `--executor local -j 2` on the same pages, and the ratio (goal ≤ 1.15×), with the per-leaflet cost
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -136,7 +146,16 @@ def timed(cmd: list[str], rss: bool = False) -> tuple[float, dict[int, int]]:
     return elapsed, peaks
 
 
-def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
+def _steady_rate(cmd: list[str]) -> float:
+    """Pages a second between the first and the last page done: the build without its start-up
+    (imports, warm-up), which is what the floor's timing leaves out too."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    stamps = [time.perf_counter() for line in proc.stderr if line.startswith("[")]
+    proc.wait()
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+
+
+def bench(library: Path, pages: int, runs: int, jobs: int, throughput_only: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         floors, floor_rss = [], []
@@ -173,20 +192,24 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
             "-q",
             *CONFIG,
         ]
-        builds, rebuilds, worker_peaks = [], [], []
+        builds, rebuilds, worker_peaks, steady = [], [], [], []
         for _ in range(runs):
             elapsed, peaks = timed([*build_cmd, "--force"], rss=True)
             builds.append(elapsed)
             worker_peaks.append(_worker_peak(peaks))
             rebuilds.append(timed(build_cmd)[0])
-        sample = sorted(library.rglob("*.md"))[:20]
+            steady.append(_steady_rate([c for c in build_cmd if c != "-q"] + ["--force"]))
         singles = []
-        for page in sample:
-            singles.append(timed([*LEAFLETS, "render", str(page), "-o", str(tmp / "one.pdf"), *CONFIG])[0])
+        if not throughput_only:
+            for page in sorted(library.rglob("*.md"))[:20]:
+                singles.append(
+                    timed([*LEAFLETS, "render", str(page), "-o", str(tmp / "one.pdf"), *CONFIG])[0]
+                )
     floor = statistics.median(floors)
     build = pages / statistics.median(builds)
-    per_single = statistics.median(singles)
+    per_single = statistics.median(singles) if singles else 0.0
     per_build = statistics.median(builds) / pages
+    rate = statistics.median(steady)
     rebuild = statistics.median(rebuilds) / statistics.median(builds)
     rss_ratio = statistics.median(worker_peaks) / statistics.median(floor_rss)
     print(f"pages: {pages}, runs: {runs}, build jobs: {jobs}, cores: {os.cpu_count()}")
@@ -197,8 +220,15 @@ def bench(library: Path, pages: int, runs: int, jobs: int) -> None:
         f"(the most these cores give)"
     )
     print(
-        f"2. leaflets build -j {jobs}: {build:.2f} leaflets/s = {build / floor:.2f}x the floor (goal >= 1.7x)"
+        f"2. leaflets build -j {jobs}: {build:.2f} leaflets/s = {build / floor:.2f}x the floor "
+        f"(goal >= 1.7x), {build / pair:.2f}x two bare processes (goal >= 0.92x)"
     )
+    print(
+        f"   without its start-up (first to last page): {rate:.2f} leaflets/s = "
+        f"{rate / pair:.2f}x two bare processes (goal >= 0.92x)"
+    )
+    if throughput_only:
+        return
     print(
         f"3. one `leaflets render` process per page: {per_single:.2f} s/page; build is "
         f"{per_single / per_build:.1f}x faster (goal >= 6x)"
@@ -259,6 +289,109 @@ def bench_dask(library: Path, pages: int, runs: int, jobs: int) -> None:
     )
 
 
+def _status(pid: int) -> dict[str, int]:
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                out[line.split(":")[0]] = int(line.split()[1])
+    except OSError:
+        pass
+    return out
+
+
+def bench_memory(checkpoints: list[int], source: Path | None, jobs: int) -> None:
+    """Peak RSS of the build process and of its workers when each checkpoint is reached."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pages = _repeated(tmp / "content", max(checkpoints), source)
+        cmd = [*LEAFLETS, "build", str(tmp / "content"), "-o", str(tmp / "dist"), "-j", str(jobs), *CONFIG]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        sampler = PeakRSS(proc.pid)
+        seen, marks = 0, {}
+        for line in proc.stderr:
+            if line.startswith("["):
+                seen += 1
+                if seen in checkpoints:
+                    workers = {pid: peak for pid, peak in sampler.peaks.items() if pid != proc.pid}
+                    marks[seen] = (_status(proc.pid).get("VmHWM", 0), max(workers.values(), default=0))
+        proc.wait()
+        elapsed = time.perf_counter() - start
+        sampler.stop()
+    print(f"pages: {pages}, build jobs: {jobs}, {elapsed:.0f} s ({pages / elapsed:.1f} pages/s)")
+    for n, (parent, worker) in sorted(marks.items()):
+        print(
+            f"after {n} pages: parent peak RSS {parent / 1024:.1f} MiB, "
+            f"worker peak RSS {worker / 1024:.1f} MiB"
+        )
+    if len(marks) >= 2:
+        (a, (pa, wa)), (b, (pb, wb)) = sorted(marks.items())[0], sorted(marks.items())[-1]
+        print(
+            f"from {a} to {b} pages: parent +{(pb - pa) / 1024:.1f} MiB (goal <= 10 MB), "
+            f"worker {100 * (wb - wa) / max(wa, 1):+.1f}% (goal <= 10%)"
+        )
+
+
+def _repeated(dest: Path, pages: int, source: Path | None) -> int:
+    """The leaflet pages of ``source`` (or content/), copied round after round up to ``pages``."""
+    originals = [p for p in sorted((source or ROOT / "content").rglob("*.md")) if p.name != "README.md"]
+    count = 0
+    for copy in range(pages):
+        for path in originals:
+            if count == pages:
+                return count
+            target = dest / f"copy{copy}" / path.relative_to(source or ROOT / "content")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+            count += 1
+    return count
+
+
+BAD_PAGES = {
+    "x/refused-1.md": "---\ntitle: Zomirex\n---\nI cannot help with that request.\n",
+    "x/refused-2.md": "---\ntitle: Zomirex\n---\nThere is no medication called Zomirex.\n",
+    "x/broken-1.md": "---\ntitle: [unclosed\n---\n**Usage:** x\n",
+    "x/broken-2.md": "---\ntitle: Zomirex\n",
+    "x/empty.md": "",
+    "x/binary.md": "\x00\x01\x02",
+    "x/refused-3.md": "---\ntitle: Zomirex\n---\nNo information is available.\n",
+    "x/broken-3.md": "---\n- a list\n---\n**Usage:** x\n",
+}
+
+
+def bench_rebuild(runs: int) -> None:
+    """A rebuild with refused and broken pages against the good pages alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        good, mixed = tmp / "good", tmp / "mixed"
+        shutil.copytree(ROOT / "content", good)
+        shutil.copytree(ROOT / "content", mixed)
+        for name, text in BAD_PAGES.items():
+            (mixed / name).parent.mkdir(parents=True, exist_ok=True)
+            (mixed / name).write_text(text)
+        times, inside = {}, {}
+        for lib in (good, mixed):
+            cmd = [*LEAFLETS, "build", str(lib), "-o", str(tmp / f"out-{lib.name}"), "-j", "2", *CONFIG]
+            timed(cmd)
+            walls, own = [], []
+            for _ in range(runs):
+                start = time.perf_counter()
+                err = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stderr
+                walls.append(time.perf_counter() - start)
+                own.append(float(re.findall(r" in ([0-9.]+) s$", err.strip())[-1]))
+            times[lib.name], inside[lib.name] = statistics.median(walls), statistics.median(own)
+    n_good = sum(1 for p in (ROOT / "content").rglob("*.md") if p.name != "README.md")
+    print(
+        f"rebuild, nothing changed, whole command (Python start-up included): {n_good} good pages "
+        f"{times['good']:.2f} s; with {len(BAD_PAGES)} refused or broken pages {times['mixed']:.2f} s"
+    )
+    print(
+        f"   the build itself (its summary line): {inside['good']:.1f} s and {inside['mixed']:.1f} s; "
+        f"no worker started in either"
+    )
+
+
 def _worker_peak(peaks: dict[int, int]) -> int:
     """The pool's workers are the processes that rendered: the biggest peaks but the parent's
     forkserver; take the largest."""
@@ -271,6 +404,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--executor", choices=["local", "dask"], default="local")
+    ap.add_argument("--memory", default=None, metavar="A,B", help="peak RSS after A and after B pages")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild time with refused pages")
+    ap.add_argument("--throughput", action="store_true", help="only steps 1 and 2")
     ap.add_argument(
         "--corpus",
         type=Path,
@@ -279,6 +415,12 @@ def main() -> None:
     )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
+    if args.memory:
+        bench_memory([int(n) for n in args.memory.split(",")], args.corpus, args.jobs)
+        return
+    if args.rebuild:
+        bench_rebuild(args.runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         library = Path(tmp) / "content"
         pages = make_library(library, args.pages, None)
@@ -286,7 +428,7 @@ def main() -> None:
         if args.executor == "dask":
             bench_dask(library, pages, args.runs, args.jobs)
             return
-        bench(library, pages, args.runs, args.jobs)
+        bench(library, pages, args.runs, args.jobs, args.throughput)
     if args.corpus:
         with tempfile.TemporaryDirectory() as tmp:
             library = Path(tmp) / "corpus"

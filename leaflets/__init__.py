@@ -59,7 +59,7 @@ def read_page(path: str | Path, settings: Settings | None = None) -> Leaflet:
     from .reader import read_page as _read
 
     settings = settings or Settings()
-    return _read(path, content_root=settings.content_dir, max_bytes=settings.max_bytes)
+    return _read(path, content_root=settings.content_dir, **settings.read_options)
 
 
 def render_html(leaflet: Leaflet, settings: Settings | None = None, **kwargs: Any) -> str:

@@ -55,12 +55,16 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
     """Problems the parser cannot see alone: missing or empty sections, unknown ones, grade."""
     problems = list(leaflet.problems)
     kinds = {s.kind for s in leaflet.all_sections()}
-    for kind, name in ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ")):
+    # Official leaflets (ePI, SPL) have no FAQs, disclaimer or "may not be accurate" note of their own.
+    page = leaflet.source_format == "markdown"
+    expected = ((Kind.USAGE, "usage"), (Kind.SIDE_EFFECTS, "side effects"), (Kind.FAQS, "FAQ"))
+    for kind, name in expected if page else expected[:2]:
         if kind not in kinds:
             problems.append(Problem("warning", "missing-section", f"no {name} section"))
     if Kind.DISCLAIMER not in kinds:
-        problems.append(Problem("warning", "no-disclaimer", "no disclaimer (the default is printed)"))
-    if Kind.NOTE not in kinds:
+        level = "warning" if page else "info"
+        problems.append(Problem(level, "no-disclaimer", "no disclaimer (the default is printed)"))
+    if Kind.NOTE not in kinds and page:
         problems.append(Problem("warning", "no-note", "no note"))
     if hidden := disguising(leaflet.title):
         names = ", ".join(describe(ch) for ch in hidden)
@@ -82,7 +86,8 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
             )
         )
     for section in leaflet.all_sections():
-        if section.kind is Kind.OTHER and not section.children:  # an ingredient block is known
+        # An ingredient block is known, and so is an official section mapped by its code or title.
+        if section.kind is Kind.OTHER and not section.children and section.code is None:
             problems.append(
                 Problem(
                     "warning",
@@ -134,7 +139,7 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
             )
         )
     readability = leaflet_readability(leaflet)
-    grade = readability.fk_grade
+    grade = readability.grade
     problems.append(
         Problem(
             "info",
@@ -167,15 +172,18 @@ def check_pages(
 def _check_one(page: Path, root: Path | None, settings: Settings, max_grade: float | None) -> FileReport:
     """One page's report. Whatever goes wrong stays in this page's report."""
     report = FileReport(str(page))
+    if root is not None:
+        # Even an unreadable page owns its outputs' names (x.md and x.json clash: ``owners``).
+        report.source = page.relative_to(root).as_posix()
     try:
         leaflet = read_page(
             page,
             content_root=root or settings.content_dir,
-            max_bytes=settings.max_bytes,
+            **settings.read_options,
             confine=root is not None,
         )
         report.problems, report.readability = lint(leaflet, max_grade)
-        report.source = (leaflet.relpath or leaflet.slug) + ".md"
+        report.source = (leaflet.relpath or leaflet.slug) + (page.suffix.lower() or ".md")
         report.url = local_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
     except NotALeafletError as exc:
         report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
@@ -200,7 +208,7 @@ def _duplicate_urls(reports: list[FileReport], settings: Settings) -> None:
 
 def grade_summary(reports: list[FileReport]) -> str | None:
     """Distribution of Flesch–Kincaid grades over the pages read."""
-    grades = [r.readability.fk_grade for r in reports if r.readability and r.readability.words]
+    grades = [r.readability.grade for r in reports if r.readability and r.readability.words]
     if not grades:
         return None
     bands = [("≤ 5", -99, 5), ("6–8", 5, 8), ("9–12", 8, 12), ("13–16", 12, 16), ("> 16", 16, 999)]

@@ -12,12 +12,23 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ConfigError, ContentError, LeafletError
+from .errors import ConfigError, ContentError, LeafletError, PortInUseError
 from .settings import PAPERS, SIZES, Settings, load_settings
 
 LOGGER = logging.getLogger("leaflets")
-#: File suffix of each output format.
-SUFFIX = {"audio": "mp3"}
+#: Exit status of a usage mistake (a bad flag, an unknown page, a bad config value).
+USAGE = 2
+#: Each output format and its file suffix.
+SUFFIX = {"pdf": "pdf", "html": "html", "brf": "brf", "audio": "mp3"}
+#: The flag that sets each setting, so that an error names it (not leaflets.toml).
+FLAGS = {
+    "base_url": "--base-url",
+    "size": "--size",
+    "paper": "--paper",
+    "serve_host": "--host",
+    "serve_port": "--port",
+    "serve_token": "--token (or LEAFLETS_TOKEN)",
+}
 
 
 class _Handler(logging.Handler):
@@ -42,13 +53,45 @@ def _fail(exc: LeafletError) -> None:
 
 
 class LeafletGroup(click.Group):
-    """Turns the library's errors into a message and an exit code, never a traceback."""
+    """Turns every error into one line and an exit code, never a traceback: the library's errors,
+    and Click's usage errors too, in the same ``error: …`` style."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except LeafletError as exc:
             _fail(exc)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(USAGE)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except LeafletError as exc:  # raised before a command runs (e.g. while parsing options)
+            _fail(exc)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's whole summary (its first paragraph), not one cut at 45 characters."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                summary = (command.help or "").split("\n\n")[0]
+                rows.append((name, " ".join(summary.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 config_option = click.option(
@@ -97,18 +140,42 @@ def find_page(page: str, settings: Settings) -> Path:
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
-    for candidate in pages:
+    titles = []
+    for candidate in (p for p in pages if p.suffix.lower() == ".md"):
         try:
             data = read_page_bytes(candidate, settings.max_bytes, root)
-            meta, _, _ = split_front_matter(
-                decode(data, str(candidate), settings.max_bytes)[0], str(candidate)
-            )
+            text, _ = decode(data, str(candidate), settings.max_bytes)
+            meta, _, _ = split_front_matter(text, str(candidate))
         except ContentError:
             continue  # another page's problem is not this command's: it is looked past
         title = meta.get("title")
-        if isinstance(title, str) and title.strip().casefold() == wanted:
+        title = title.strip() if isinstance(title, str) else ""
+        if title.casefold() == wanted:
             return candidate
-    raise click.UsageError(f"no page named {page!r} in {root}/ (give a slug, a title or a path)")
+        titles.append(title)
+    hint = did_you_mean(page, [p.stem for p in pages] + titles)
+    raise click.UsageError(f"no page named {page!r} in {root}/{hint} (give a slug, a title or a path)")
+
+
+def read_found(page: str, path: Path, settings: Settings):
+    """Read the page ``find_page`` found for PAGE: found by name, it must be a regular file
+    inside the content folder; a path is read as given (still a bounded, regular-file read)."""
+    from .discover import has_page_suffix
+    from .reader import read_page
+
+    inside = not (has_page_suffix(page) or Path(page).exists())
+    return read_page(path, content_root=settings.content_dir, **settings.read_options, confine=inside)
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    """ ", did you mean 'baclofen'?" for the closest names, or nothing."""
+    import difflib
+
+    folded = {c.casefold(): c for c in candidates}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return ", did you mean " + " or ".join(repr(folded[c]) for c in close) + "?"
 
 
 @cli.command()
@@ -116,17 +183,18 @@ def find_page(page: str, settings: Settings) -> Path:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="Output file (default: ./<slug>.pdf, .html, .brf or .mp3).",
+    metavar="FILE|DIR/|-",
+    help="Output file, whose extension picks the format (.pdf, .html, .brf, .mp3); a folder "
+    "(DIR/<slug>.pdf); or - for standard output. Default: ./<slug>.pdf.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "html", "brf", "audio"]),
-    default="pdf",
-    show_default=True,
-    help="pdf; the HTML document WeasyPrint prints; brf (braille, liblouis); audio (MP3, espeak-ng).",
+    type=click.Choice(list(SUFFIX)),
+    default=None,
+    help="pdf (the default); the HTML document WeasyPrint prints; brf (braille, liblouis); audio "
+    "(MP3, espeak-ng).",
 )
 @size_option
 @paper_option
@@ -134,44 +202,127 @@ def find_page(page: str, settings: Settings) -> Path:
 @config_option
 def render(page, output, fmt, size, paper, base_url, config) -> None:
     """Render one PAGE (a .md path, or a slug or title in the content folder)."""
-    from .discover import has_page_suffix
-    from .reader import read_page
     from .render import leaflet_url, without_qr
 
-    settings = load_settings(config, size=size, paper=paper, base_url=base_url)
+    fmt = output_format(output, fmt)
+    settings = load_settings(config, origins=FLAGS, size=size, paper=paper, base_url=base_url)
     path = find_page(page, settings)
-    # A page found by name must be a regular file inside the content folder; a path is read as given.
-    inside = not (has_page_suffix(page) or Path(page).exists())
-    leaflet = read_page(path, content_root=settings.content_dir, max_bytes=settings.max_bytes, confine=inside)
+    leaflet = read_found(page, path, settings)
     for warning in leaflet.warnings:
         LOGGER.warning(warning)
-    target = Path(output or f"{leaflet.slug}.{SUFFIX.get(fmt, fmt)}")
-    if fmt == "brf":
-        from .braille import write_brf
-
-        _, pages = write_brf(leaflet, target, settings)
-        click.echo(f"wrote {target} ({pages} braille page{'s' if pages != 1 else ''})")
-        return
-    if fmt == "audio":
-        from .audio import write_mp3
-
-        _, chapters = write_mp3(leaflet, target, settings)
-        click.echo(f"wrote {target} ({chapters} chapter{'s' if chapters != 1 else ''})")
-        return
-    if leaflet_url(leaflet, settings) is None:
+    if fmt in ("pdf", "html") and leaflet_url(leaflet, settings) is None:
         LOGGER.warning(without_qr())
+    data, what = _produce(fmt, leaflet, settings)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from .files import write_atomic
+
+    target = output_path(output, fmt, leaflet.slug)
+    write_atomic(data, target)
+    click.echo(f"wrote {target}{what}")
+
+
+def output_format(output: str | None, fmt: str | None) -> str:
+    """The format ``-o`` and ``--format`` ask for together: the extension of a file decides, and
+    a ``--format`` that says otherwise is a usage error."""
+    if output is None or output == "-" or _is_folder(output):
+        return fmt or "pdf"
+    suffix = Path(output).suffix.lower().lstrip(".")
+    implied = {v: k for k, v in SUFFIX.items()}.get("html" if suffix == "htm" else suffix)
+    if implied is None:
+        if suffix and fmt is None:
+            known = ", ".join(f".{s}" for s in SUFFIX.values())
+            raise click.UsageError(
+                f"-o {output}: cannot tell the format from .{suffix} ({known}, or --format)"
+            )
+        return fmt or "pdf"
+    if fmt is not None and fmt != implied:
+        raise click.UsageError(f"-o {output} is a .{suffix} file, but --format says {fmt}")
+    return implied
+
+
+def _is_folder(output: str) -> bool:
+    return output.endswith(("/", "\\")) or Path(output).is_dir()
+
+
+def output_path(output: str | None, fmt: str, slug: str) -> Path:
+    name = f"{slug}.{SUFFIX[fmt]}"
+    if output is None:
+        return Path(name)
+    return Path(output) / name if _is_folder(output) else Path(output)
+
+
+def _produce(fmt: str, leaflet, settings: Settings) -> tuple[bytes, str]:
+    """The output's bytes, and what to say about them after "wrote FILE"."""
+    if fmt == "brf":
+        from .braille import brf_bytes
+
+        data, pages = brf_bytes(leaflet, settings)
+        return data, f" ({pages} braille page{'s' if pages != 1 else ''})"
+    if fmt == "audio":
+        from .audio import mp3_bytes
+
+        data, chapters = mp3_bytes(leaflet, settings)
+        return data, f" ({chapters} chapter{'s' if chapters != 1 else ''})"
     if fmt == "html":
-        from .files import write_atomic
         from .render import render_html
 
-        html = render_html(leaflet, settings, inline_css=True)
-        write_atomic(html.encode("utf-8"), target)
-        click.echo(f"wrote {target}")
-        return
-    from .pdf import write_pdf
+        return render_html(leaflet, settings, inline_css=True).encode("utf-8"), ""
+    from .pdf import render_pdf
 
-    _, pages = write_pdf(leaflet, target, settings)
-    click.echo(f"wrote {target} ({pages} page{'s' if pages != 1 else ''}, {settings.size} print)")
+    data, pages = render_pdf(leaflet, settings)
+    return data, f" ({pages} page{'s' if pages != 1 else ''}, {settings.size} print)"
+
+
+@cli.command()
+@click.argument("pages", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["epi"]),
+    default="epi",
+    show_default=True,
+    help="epi: a FHIR ePI Type-1 document Bundle (R5 JSON).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Output folder; pages in the content folder keep their sub-folder (b/baclofen.json).",
+)
+@config_option
+def export(pages, fmt, out_dir, config) -> None:
+    """Write each markdown PAGE (a path, or a slug or title) out as FHIR ePI.
+
+    \b
+    One bundle per page, validated with fhir.resources (R5, strict) before it is written.
+    A page that cannot be read is reported and the others are still written (exit status 1).
+    """
+    from .epi_export import export_epi
+    from .files import write_atomic
+
+    settings = load_settings(config)
+    failed = False
+    for page in pages:
+        try:
+            path = find_page(page, settings)
+            leaflet = read_found(page, path, settings)
+            data = export_epi(leaflet)
+        except (LeafletError, click.UsageError) as exc:
+            click.echo(
+                f"error: {exc.format_message() if isinstance(exc, click.UsageError) else exc}", err=True
+            )
+            failed = True
+            continue
+        target = Path(out_dir) / f"{leaflet.relpath or leaflet.slug}.json"
+        write_atomic(data, target)
+        click.echo(f"wrote {target}")
+    sys.exit(1 if failed else 0)
 
 
 @cli.command()
@@ -310,7 +461,9 @@ def build(
 
     from .build import BuildInterrupted, build_library
 
-    settings = load_settings(config, paper=paper, base_url=base_url, size=size if size in SIZES else None)
+    settings = load_settings(
+        config, origins=FLAGS, paper=paper, base_url=base_url, size=size if size in SIZES else None
+    )
     sizes = ("standard", "large") if size == "all" else (settings.size,)
     chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in ("pdf", "brf", "audio")]
@@ -425,7 +578,9 @@ def serve(content_dir, host, port, token, workers, config) -> None:
     from .web import is_loopback
     from .web import serve as run
 
-    settings = load_settings(config, serve_host=host, serve_port=port, serve_token=token or None)
+    settings = load_settings(
+        config, origins=FLAGS, serve_host=host, serve_port=port, serve_token=token or None
+    )
     host, port, token = settings.serve_host, settings.serve_port, settings.serve_token
     source = Path(content_dir) if content_dir else Path(settings.content_dir)
     if not source.is_dir():
@@ -435,6 +590,7 @@ def serve(content_dir, host, port, token, workers, config) -> None:
             f"listening on {host} makes the page reachable from other machines: "
             "give an access token with --token (or [serve] token in leaflets.toml)"
         )
+    _check_port(host, port)
     run(
         source,
         settings,
@@ -445,11 +601,22 @@ def serve(content_dir, host, port, token, workers, config) -> None:
     )
 
 
-def main() -> None:
+def _check_port(host: str, port: int) -> None:
+    """A taken port is one line and exit status 3, before the server starts."""
+    import errno
+    import socket
+
     try:
-        cli(prog_name="leaflets")
-    except ConfigError as exc:  # raised before a command runs (e.g. while parsing options)
-        _fail(exc)
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError(f"{host}:{port} is already in use (another server? choose --port)") from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def main() -> None:
+    cli(prog_name="leaflets")
 
 
 if __name__ == "__main__":

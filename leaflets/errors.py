@@ -64,6 +64,12 @@ class OutputError(LeafletError, OSError):
         return f"{self.target}: cannot write: {self.strerror}"
 
 
+class PortInUseError(LeafletError):
+    """``serve``: the address and port are taken by another program."""
+
+    exit_code = 3
+
+
 class MissingSystemPackageError(LeafletError):
     """A system library or program the task needs is not installed: an environment error.
 

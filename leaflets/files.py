@@ -39,6 +39,8 @@ def read_page_bytes(path: str | Path, max_bytes: int, root: str | Path | None = 
             raise ContentError(path, "is a folder, not a page")
         if not stat.S_ISREG(mode):
             raise ContentError(path, f"is a {_kind(mode)}, not a regular file")
+        if (size := os.fstat(fd).st_size) > max_bytes:
+            raise ContentError(path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(max_bytes + 1)

@@ -90,7 +90,9 @@ def page_stem(source: str) -> str:
 
 def output_name(source: str, size: str) -> str:
     """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
-    stem = source[: -len(".md")] if source.endswith(".md") else source
+    from .discover import source_stem
+
+    stem = source_stem(source)
     if size in ("brf", "audio"):
         return f"{stem}.{'mp3' if size == 'audio' else size}"
     return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
@@ -156,7 +158,7 @@ def render_job(job: Job) -> Rendered:
     leaflet = None
     try:
         leaflet = parse_page(
-            job.data, job.path, content_root=job.settings.content_dir, max_bytes=job.settings.max_bytes
+            job.data, job.path, content_root=job.settings.content_dir, **job.settings.read_options
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
         result.generic_name = leaflet.generic_name

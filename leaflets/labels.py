@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .model import Kind
-from .vocabulary import QA_LABEL, SECTION_PATTERNS
+from .vocabulary import OFFICIAL_HEADINGS, QA_LABEL, SECTION_PATTERNS
 
 # A label is short: a sentence in bold is content, not a section label.
 MAX_LABEL_WORDS = 8
@@ -37,6 +37,21 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
         # before the last keyword only qualify it.
         return Kind.SIDE_EFFECTS
     return best[2]
+
+
+_NUMBERED = re.compile(r"^\s*(?:[A-Z]\.|\d+(?:\.\d+)*\.?)\s+")
+
+
+def classify_heading(title: str, *, official_only: bool = False) -> Kind | None:
+    """The section an official leaflet's heading names (its numbering aside), or None.
+    ``Kind.OTHER`` means a known heading with no section of its own ("What are the ingredients").
+    ``official_only`` leaves out the page-label keywords (for bold lines inside a text, where
+    "Especially tell your doctor if you use:" must not open a section)."""
+    text = _NUMBERED.sub("", " ".join(title.split()))
+    for kind, pattern in OFFICIAL_HEADINGS:
+        if pattern.search(text):
+            return kind
+    return None if official_only else classify(text)
 
 
 def is_qa_label(label: str) -> bool:

@@ -73,7 +73,7 @@ class Library:
 
     def _load(self, slug: str, path: Path, stamp: tuple[int, int]) -> Entry:
         try:
-            leaflet = read_page(path, content_root=self.root, max_bytes=self.settings.max_bytes, confine=True)
+            leaflet = read_page(path, content_root=self.root, **self.settings.read_options, confine=True)
             return Entry(slug, path, stamp, leaflet)
         except LeafletError as exc:
             return Entry(slug, path, stamp, None, str(exc))

@@ -229,6 +229,13 @@ def _strip_prefix(pattern: re.Pattern[str], html: str) -> str:
     return opening + pattern.sub("", html[len(opening) :], count=1)
 
 
+def _without_prefix(pattern: re.Pattern[str], html: str) -> str:
+    """The fragment without its "Q:"/"A:" label; cleaned again only when the label took an
+    opening tag with it ("<strong>Q1: …?</strong>")."""
+    stripped = _strip_prefix(pattern, html)
+    return sanitize.clean(stripped) if stripped != html else stripped
+
+
 class SectionConverter:
     """One Markdown instance, reused for every section of every page in a process."""
 
@@ -255,25 +262,43 @@ class SectionConverter:
             # instance half-reset; never reuse it for the next page.
             self.md = markdown.Markdown(extensions=["tables", "sane_lists", LeafletExtension()])
             raise
-        result: _Result = md.leaflet_result
-        groups = tuple(
-            SideEffectGroup(
-                label=self._finish(label) if label is not None else None,
-                severity=severity,
-                label_is_heading=heading,
-                blocks=tuple(
-                    (SideEffect if what == "item" else Prose)(self._finish(frag), severity)
-                    for what, frag in blocks
-                ),
-            )
-            for label, severity, heading, blocks in result.groups
-        )
-        faqs = tuple(
-            Faq(
-                question=sanitize.clean(_strip_prefix(_QPREFIX, self._finish(q))),
-                answer=sanitize.clean(_strip_prefix(_APREFIX, self._finish(a))),
-            )
-            for q, a in result.faqs
-        )
+        body = _body(md.leaflet_result, html, self._finish)
         md.reset()
-        return SectionBody(html=sanitize.clean(html).strip(), groups=groups, faqs=faqs)
+        return body
+
+
+def _body(result: _Result, leftover: str, finish) -> SectionBody:
+    """Model blocks from what the tree processor found; ``finish`` sanitises each fragment."""
+    groups = tuple(
+        SideEffectGroup(
+            label=finish(label) if label is not None else None,
+            severity=severity,
+            label_is_heading=heading,
+            blocks=tuple(
+                (SideEffect if what == "item" else Prose)(finish(frag), severity) for what, frag in blocks
+            ),
+        )
+        for label, severity, heading, blocks in result.groups
+    )
+    faqs = tuple(
+        Faq(question=_without_prefix(_QPREFIX, finish(q)), answer=_without_prefix(_APREFIX, finish(a)))
+        for q, a in result.faqs
+    )
+    return SectionBody(html=sanitize.clean(leftover).strip(), groups=groups, faqs=faqs)
+
+
+class _TreeSource:
+    """What StructureTreeprocessor reads from its Markdown instance, for a tree made elsewhere."""
+
+    def __init__(self, kind: Kind, label: str):
+        self.leaflet_kind = kind
+        self.leaflet_context = severity_of(label)
+        self.leaflet_result = _Result()
+
+
+def convert_tree(kind: Kind, root: etree.Element, label: str = "") -> SectionBody:
+    """The same groups, FAQ pairs and tidying for a ``<div>`` tree that did not come from
+    Markdown (official leaflets: ePI XHTML, SPL text)."""
+    source = _TreeSource(kind, label)
+    StructureTreeprocessor(source).run(root)  # type: ignore[arg-type]
+    return _body(source.leaflet_result, inner(root), lambda fragment: sanitize.clean(fragment).strip())

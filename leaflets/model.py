@@ -19,6 +19,8 @@ class Severity(StrEnum):
 
 class Kind(StrEnum):
     INTRO = "intro"
+    #: An official label's boxed warning (SPL 34066-1): printed first, as a serious callout.
+    BOXED_WARNING = "boxed_warning"
     GENERIC_NAME = "generic_name"
     USAGE = "usage"
     DOSAGE = "dosage"
@@ -81,6 +83,9 @@ class Section:
     faqs: tuple[Faq, ...] = ()
     #: Per-ingredient blocks (``**Drug A:**``) keep their own sections here.
     children: tuple[Section, ...] = ()
+    #: How an official source's section was mapped (``loinc 34084-4``, ``qrd 200000029910``,
+    #: ``title``); None for markdown pages and for official sections nothing maps.
+    code: str | None = None
 
 
 def walk(sections: Iterable[Section]) -> Iterator[Section]:
@@ -155,6 +160,8 @@ class Leaflet:
     h1: str | None = None
     h1_line: int | None = None
     problems: tuple[Problem, ...] = field(default=())
+    #: What the source is: ``markdown``, ``epi`` (FHIR ePI Bundle) or ``spl`` (FDA SPL).
+    source_format: str = "markdown"
 
     @property
     def warnings(self) -> tuple[str, ...]:

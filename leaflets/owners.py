@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 
+from .discover import source_stem
 from .errors import ContentError
 from .settings import SIZES, Settings
 from .urls import local_url, site_path
@@ -32,7 +33,7 @@ def owned_by_build(relative: str) -> bool:
 def natural_path(source: str, settings: Settings) -> str | None:
     """The site path the pattern gives a page's file (``b/baclofen.md``), ignoring any
     permalink: the path no other page may take from it. None when it is not canonical."""
-    stem = source[: -len(".md")] if source.endswith(".md") else source
+    stem = source_stem(source)
     slug = posixpath.basename(stem)
     try:
         return site_path(local_url(source, None, slug, stem, settings), settings)
@@ -94,9 +95,11 @@ def page_claim(source: str, data: bytes, settings: Settings) -> str | None:
     from .errors import LeafletError
     from .reader import decode, split_front_matter
 
-    stem = source[: -len(".md")] if source.endswith(".md") else source
+    stem = source_stem(source)
     permalink = None
-    if b"permalink" in data:
+    # An official source's own online version is checked when it is parsed; its claim is the
+    # path its file name gives.
+    if b"permalink" in data and source.lower().endswith(".md"):
         try:
             text, _ = decode(data, source, settings.max_bytes)
             meta, _, _ = split_front_matter(text, source)
@@ -113,7 +116,8 @@ def page_claim(source: str, data: bytes, settings: Settings) -> str | None:
 def settle(claims: dict[str, str | None], settings: Settings) -> dict[str, str]:
     """For every page (its source, such as ``b/baclofen.md``, and the site path it claims, or
     None), the pages that lose their claim, with the reason. Every page's PDFs are reserved,
-    in both sizes, whether or not this run builds them."""
+    in both sizes, whether or not this run builds them; pages whose outputs share names lose
+    them all."""
     from .jobs import output_name
 
     natural = {s: p for s in claims if (p := natural_path(s, settings)) is not None}
@@ -123,4 +127,21 @@ def settle(claims: dict[str, str | None], settings: Settings) -> dict[str, str]:
         for size in (*SIZES, "brf", "audio")
     }
     wanted = {s: p for s, p in claims.items() if p is not None}
-    return conflicts(wanted, natural, reserved)
+    lost = conflicts(wanted, natural, reserved)
+    lost.update(same_outputs(claims))
+    return lost
+
+
+def same_outputs(sources) -> dict[str, str]:
+    """Pages whose outputs would have the same names (``x.md`` and ``x.json`` in one folder both
+    print to ``x.pdf``): none of them owns those files."""
+    by_stem: dict[str, list[str]] = {}
+    for source in sources:
+        by_stem.setdefault(source_stem(source), []).append(source)
+    lost = {}
+    for stem, same in by_stem.items():
+        for source in same if len(same) > 1 else []:
+            others = " and ".join(s for s in same if s != source)
+            slug = posixpath.basename(stem)
+            lost[source] = f"slug {slug!r} is also {others}: both would print to the same files"
+    return lost

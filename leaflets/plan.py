@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__, assets
-from .discover import page_files
+from .discover import byte_limit, page_files
 from .errors import ContentError, LeafletError
 from .files import read_page_bytes
 from .jobs import Job, Output, PageResult, page_stem
@@ -216,13 +216,15 @@ class Plan:
         self.claims: dict[str, str | None] = {}
         self.known: list[PageResult] = []
         self.todo: list[Todo] = []
+        # Pages whose outputs share names (x.md and x.json) fail in ``owners.settle``.
         for path in page_files(content_dir):
             self._page(path, force)
 
     def _page(self, path: Path, force: bool) -> None:
         source = path.relative_to(self.content_dir).as_posix()
         try:
-            data = read_page_bytes(path, self.settings.max_bytes, self.content_dir)
+            limit = byte_limit(path, self.settings.max_bytes, self.settings.max_bytes_xml)
+            data = read_page_bytes(path, limit, self.content_dir)
         except ContentError as exc:
             reason = exc.message
             self.known.append(

@@ -41,10 +41,16 @@ class Readability:
             return 0.0
         return 0.39 * self.words / self.sentences + 11.8 * self.syllables / self.words - 15.59
 
+    @property
+    def grade(self) -> float:
+        """The grade as printed, to one decimal: what every threshold and band compares, so that
+        a page shown at 6.0 is never "above 6"."""
+        return round(self.fk_grade, 1)
+
     def as_dict(self) -> dict[str, float | int]:
         return {
             "flesch_reading_ease": round(self.flesch_reading_ease, 1),
-            "fk_grade": round(self.fk_grade, 1),
+            "fk_grade": self.grade,
             "words": self.words,
             "sentences": self.sentences,
         }

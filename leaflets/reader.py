@@ -20,6 +20,8 @@ import yaml
 
 from . import limits
 from .characters import strip_forbidden
+from .discover import OFFICIAL_SUFFIXES, byte_limit
+from .epi import looks_like_epi, parse_epi
 from .errors import ContentError, NotALeafletError
 from .files import read_page_bytes
 from .markdown_ext import SectionConverter
@@ -27,6 +29,7 @@ from .model import Kind, Leaflet, Problem, Section, walk
 from .paths import quote_path
 from .sanitize import text_of
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
+from .spl import looks_like_spl, parse_spl
 from .vocabulary import refuses
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -138,16 +141,36 @@ def _scalar(value: Any, path: str, key: str) -> str | None:
     raise ContentError(path, f"front matter {key!r} must be text, not a {type(value).__name__}")
 
 
+MAX_BYTES_XML = 20_000_000
+
+
 def parse_page(
     data: bytes,
     path: str | Path = "<string>",
     *,
     content_root: str | Path | None = None,
     max_bytes: int = 1_000_000,
+    max_bytes_xml: int = MAX_BYTES_XML,
+    default_lang: str = "en",
     converter: SectionConverter | None = None,
 ) -> Leaflet:
-    """Parse the bytes of one page into a Leaflet. Raises ContentError (or NotALeafletError)."""
+    """Parse the bytes of one page into a Leaflet. Raises ContentError (or NotALeafletError).
+
+    The format is read from the content: a FHIR ePI document Bundle (JSON), an FDA SPL document
+    (XML in ``urn:hl7-org:v3``), or a markdown page."""
     path = str(path)
+    official = None
+    if looks_like_epi(data):
+        official = parse_epi(data, path, max_bytes=max_bytes_xml, default_lang=default_lang)
+    elif looks_like_spl(data):
+        official = parse_spl(data, path, max_bytes=max_bytes_xml, default_lang=default_lang)
+    elif Path(path).suffix.lower() in OFFICIAL_SUFFIXES:
+        kind = "a FHIR ePI Bundle" if path.lower().endswith(".json") else "an SPL document (urn:hl7-org:v3)"
+        raise ContentError(path, f"not {kind}, and not a markdown page")
+    if official is not None:
+        if not _LANG.match(official.lang):
+            raise ContentError(path, f"language {official.lang!r} is not a language tag")
+        return replace(official, slug=Path(path).stem, relpath=_relpath(Path(path), content_root))
     text, notes = decode(data, path, max_bytes)
     problems = list(notes)
     meta, body, first = split_front_matter(text, path)
@@ -192,20 +215,14 @@ def parse_page(
     problems.extend(_refusals(sections))
     if (line := looks_truncated(raw_sections)) is not None:
         problems.append(Problem("warning", "truncated", "page looks truncated: it stops mid-sentence", line))
-    lang = _scalar(meta.get("lang"), path, "lang") or "en"
+    lang = _scalar(meta.get("lang"), path, "lang") or default_lang
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
     generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = next((d for k in _DATE_KEYS if (d := _scalar(meta.get(k), path, k))), None)
     source = Path(path)
-    relpath = source.with_suffix("").name
-    if content_root is not None:
-        try:
-            relpath = source.resolve().relative_to(Path(content_root).resolve()).with_suffix("")
-            relpath = relpath.as_posix()
-        except ValueError:
-            pass
+    relpath = _relpath(source, content_root)
     return Leaflet(
         source=path,
         slug=source.stem if path != "<string>" else slugify(title),
@@ -244,6 +261,16 @@ def _banned(value: Any, path: str) -> bool:
     if word in _FALSE:
         return False
     raise ContentError(path, f"front matter 'is_banned' must be true or false, not {value!r}")
+
+
+def _relpath(source: Path, content_root: str | Path | None) -> str:
+    """The path relative to the content folder, without suffix (``b/baclofen``)."""
+    if content_root is not None:
+        try:
+            return source.resolve().relative_to(Path(content_root).resolve()).with_suffix("").as_posix()
+        except ValueError:
+            pass
+    return source.with_suffix("").name
 
 
 def _check_inline(section: Section, path: str) -> None:
@@ -332,7 +359,7 @@ def _front_matter_faqs(items: list[Any], converter: SectionConverter, line: int)
             head, _, tail = head.partition("?")
             head += "?"
         question = re.sub(r"[*_]+", "", head).strip()
-        answer = re.sub(r"^\s*\**\s*A\s*:\s*\**\s*", "", a or tail).strip()
+        answer = re.sub(r"^\s*(?:\*+\s*)?A\s*:\s*\**\s*", "", a or tail).strip()
         if question:
             lines.append(f"* **{question}** {' '.join(answer.split())}")
     if not lines:
@@ -346,12 +373,25 @@ def read_page(
     *,
     content_root: str | Path | None = None,
     max_bytes: int = 1_000_000,
+    max_bytes_xml: int = MAX_BYTES_XML,
+    default_lang: str = "en",
     confine: bool = False,
 ) -> Leaflet:
-    """Read and parse the page at ``path``: a regular file, inside ``content_root`` when
-    ``confine`` is true (see ``files.read_page_bytes``)."""
-    data = read_page_bytes(path, max_bytes, content_root if confine else None)
-    return parse_page(data, path, content_root=content_root, max_bytes=max_bytes)
+    """Read and parse the page at ``path`` (markdown, ePI JSON or SPL XML): a regular file,
+    inside ``content_root`` when ``confine`` is true, read with a bound (see
+    ``files.read_page_bytes``). An official source may be up to ``max_bytes_xml``; a markdown
+    page is held to ``max_bytes`` once its content says it is markdown."""
+    path = Path(path)
+    limit = byte_limit(path, max_bytes, max_bytes_xml)
+    data = read_page_bytes(path, limit, content_root if confine else None)
+    return parse_page(
+        data,
+        path,
+        content_root=content_root,
+        max_bytes=max_bytes,
+        max_bytes_xml=max_bytes_xml,
+        default_lang=default_lang,
+    )
 
 
 def slugify(title: str) -> str:

@@ -26,6 +26,8 @@ from .urls import page_url
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
+    # An official label's boxed warning prints before anything else, as the label prints it.
+    Kind.BOXED_WARNING: -1,
     Kind.GENERIC_NAME: 0,
     Kind.INTRO: 0,
     Kind.USAGE: 1,
@@ -215,6 +217,10 @@ def _section_blocks(section: Section) -> list[tuple[int, Block]]:
         return [(0, Block("glance", section.label, Markup(inline)))]
     if kind is Kind.INTRO:
         return [(0, Block("intro", "", html))]
+    if kind is Kind.BOXED_WARNING:
+        # One callout, headed by the warning's own title, holding every group in order.
+        groups = tuple(_group_view(g) for g in section.groups)
+        return [(_RANK[kind], Block("boxed", section.label, html, groups=groups))]
     if kind is Kind.SIDE_EFFECTS:
         # Serious items lead, in callouts; serious prose is boxed where it stands, beside the
         # list it qualifies (issue 11, shape 6).
@@ -282,7 +288,7 @@ def make_view(
         url=url,
         qr_svg=Markup(qr_svg(url, f"{text['qr_alt']}: {url}")) if url else None,
         short_title=shorten(leaflet.title),
-        source_name=(leaflet.relpath or leaflet.slug) + ".md",
+        source_name=(leaflet.relpath or leaflet.slug) + (Path(leaflet.source).suffix or ".md"),
         created=_created(leaflet),
         inline_css=css,
         text=text,

@@ -17,7 +17,7 @@ from .paths import path_problem
 CONFIG_NAME = "leaflets.toml"
 PAPERS = ("a4", "letter")
 SIZES = ("standard", "large")
-#: What ``path_pattern`` may name (render.online_path fills them in).
+#: What ``path_pattern`` may name (urls.page_url fills them in).
 PATH_PLACEHOLDERS = ("slug", "letter", "path")
 
 DEFAULT_DISCLAIMER = MESSAGES["default_disclaimer"]
@@ -36,8 +36,6 @@ class Settings:
     base_url: str | None = None
     #: Path of a leaflet under base_url: {slug}, {letter} and {path} (relative, no suffix).
     path_pattern: str = "/composition/{letter}/{slug}.html"
-    #: Hosts besides base_url's that an absolute permalink (and so a QR code) may point to.
-    official_hosts: tuple[str, ...] = ()
     paper: str = "a4"
     size: str = "standard"
     default_disclaimer: str = DEFAULT_DISCLAIMER
@@ -46,6 +44,13 @@ class Settings:
     content_dir: Path = Path("content")
     #: Pages over this many bytes are refused before parsing.
     max_bytes: int = 1_000_000
+    #: The same for official sources (FHIR ePI JSON, FDA SPL XML): real SPL files are large.
+    max_bytes_xml: int = 20_000_000
+    #: The language of a page (or ePI Composition) that does not say its own.
+    lang: str = "en"
+    #: Hosts of official online versions a QR code may link to besides base_url's
+    #: (an ePI Composition's ``url``, a page's absolute permalink).
+    official_hosts: tuple[str, ...] = ()
     #: Seconds one leaflet may take to lay out before it is stopped (a page built to be slow).
     render_timeout: float = 120.0
     pharmacy: Pharmacy = field(default_factory=Pharmacy)
@@ -65,12 +70,29 @@ class Settings:
     #: Where the config came from, for messages.
     source: Path | None = None
 
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with the given fields changed; None values mean "not given" and are dropped."""
+    def replace(self, *, origins: dict[str, str] | None = None, **changes: Any) -> Settings:
+        """A copy with the given fields changed; None values mean "not given" and are dropped.
+        An invalid change is reported under its name in ``origins`` (a flag such as
+        ``--base-url``), not under the config file that did not set it."""
         changes = {k: v for k, v in changes.items() if v is not None}
         new = dataclasses.replace(self, **changes)
-        new.validate()
+        try:
+            new.validate()
+        except ConfigError:
+            self.validate()  # the settings were wrong before these changes: that error stands
+            for key, value in changes.items():
+                try:
+                    dataclasses.replace(self, source=None, **{key: value}).validate()
+                except ConfigError as exc:
+                    origin = (origins or {}).get(key)
+                    raise ConfigError(f"{origin}: {exc}" if origin else str(exc)) from None
+            raise
         return new
+
+    @property
+    def read_options(self) -> dict[str, Any]:
+        """The reader's keyword arguments these settings give (size limits, default language)."""
+        return {"max_bytes": self.max_bytes, "max_bytes_xml": self.max_bytes_xml, "default_lang": self.lang}
 
     def validate(self) -> None:
         where = f"{self.source}: " if self.source else ""
@@ -95,11 +117,16 @@ class Settings:
             raise ConfigError(
                 f"{where}path_pattern {self.path_pattern!r} is not a canonical site path: it {problem}"
             )
+        if self.max_bytes <= 0 or self.max_bytes_xml <= 0:
+            raise ConfigError(f"{where}max_bytes and max_bytes_xml must be positive")
         for host in self.official_hosts:
-            if not host or not all(part and part.replace("-", "").isalnum() for part in host.split(".")):
-                raise ConfigError(f"{where}[site] official_hosts: {host!r} is not a host name")
-        if self.max_bytes <= 0:
-            raise ConfigError(f"{where}max_bytes must be positive")
+            # Labels of letters, digits and hyphens: no scheme, port, path, user or wildcard.
+            if (
+                not isinstance(host, str)
+                or not host
+                or not all(part and part.replace("-", "").isalnum() for part in host.split("."))
+            ):
+                raise ConfigError(f"{where}[site] official_hosts must list host names, not {host!r}")
         if self.render_timeout <= 0:
             raise ConfigError(f"{where}[print] timeout must be positive")
         if not 0 < self.serve_port < 65536:
@@ -132,7 +159,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "logo": ("logo", str),
         "timeout": ("render_timeout", (int, float)),
     },
-    "content": {"dir": ("content_dir", str), "max_bytes": ("max_bytes", int)},
+    "content": {
+        "dir": ("content_dir", str),
+        "max_bytes": ("max_bytes", int),
+        "max_bytes_xml": ("max_bytes_xml", int),
+        "lang": ("lang", str),
+    },
     "pharmacy": {"name": ("name", str), "address": ("address", str), "phone": ("phone", str)},
     "braille": {
         "grade": ("braille_grade", int),
@@ -144,8 +176,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
 }
 
 
-def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
-    """Read ``path`` (or ./leaflets.toml when it exists), then apply non-None overrides."""
+def load_settings(
+    path: str | Path | None = None, *, origins: dict[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read ``path`` (or ./leaflets.toml when it exists), then apply non-None overrides (named
+    in errors by ``origins``, see ``Settings.replace``)."""
     if path is None:
         candidate = Path(CONFIG_NAME)
         path = candidate if candidate.is_file() else None
@@ -184,10 +219,15 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         base = path.parent
         if "logo" in values:
             values["logo"] = (base / values["logo"]).resolve()
+        if "official_hosts" in values:
+            values["official_hosts"] = tuple(
+                str(h).lower() if isinstance(h, str) else h for h in values["official_hosts"]
+            )
         if "content_dir" in values:
             values["content_dir"] = base / values["content_dir"]
         values["source"] = path
     if pharmacy:
         values["pharmacy"] = Pharmacy(**pharmacy)
     settings = Settings(**values)
-    return settings.replace(**overrides)
+    settings.validate()
+    return settings.replace(origins=origins, **overrides)

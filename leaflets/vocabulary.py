@@ -67,6 +67,10 @@ class Words:
     qa_labels: tuple[str, ...]
     #: The model declining to answer: "I cannot provide information on …".
     refusals: tuple[str, ...] = ()
+    #: The headings official patient leaflets use (FDA Medication Guides, 21 CFR 208.20; EU QRD
+    #: headings without their number), matched at the start of a heading, by the kind they name.
+    #: ``Kind.OTHER``: a known heading with no section of its own ("What are the ingredients").
+    official_headings: tuple[tuple[Kind, str], ...] = ()
     spaced: bool = True
     #: Filled in by ``__post_init__``: the frequency and connector words, case-folded.
     _qualifiers: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
@@ -115,6 +119,7 @@ ENGLISH = Words(
         r"immediate\s+medical",
         r"urgent(?:ly)?",
         r"right\s+away",
+        r"straight\s+away",
         r"fatal",
     ),
     negators=(
@@ -135,6 +140,27 @@ ENGLISH = Words(
     refusals=(
         r"I\s+(?:cannot|can[’']t|can\s+not|am\s+unable\s+to|am\s+not\s+able\s+to|’m\s+unable\s+to"
         r"|'m\s+unable\s+to)\s+(?:provide|give|offer|share)",
+    ),
+    # "See the 'What are the possible side effects?' section" is a sentence: anchored at the start.
+    official_headings=(
+        (Kind.SIDE_EFFECTS, r"what\s+is\s+the\s+most\s+important\s+information"),
+        (Kind.SIDE_EFFECTS, r"what\s+are\s+the\s+possible\s+side\s+effects|possible\s+side\s+effects"),
+        (Kind.USAGE, r"what\s+is\s+[^?]{1,60}\?$|what\s+.{1,80}\s+is\s+and\s+what\s+it\s+is\s+used\s+for"),
+        (Kind.PRECAUTIONS, r"who\s+should\s+not|what\s+should\s+i\s+(?:tell|avoid)"),
+        (
+            Kind.PRECAUTIONS,
+            r"before\s+(?:you\s+)?(?:tak|us|start|receiv)\w*|what\s+you\s+need\s+to\s+know\s+before",
+        ),
+        (Kind.STORAGE, r"how\s+(?:should\s+i\s+|to\s+)store"),
+        (
+            Kind.DOSAGE,
+            r"how\s+(?:should\s+i|do\s+i|to)\s+(?:take|use|inject|give|apply)|instructions\s+for\s+use",
+        ),
+        (
+            Kind.OTHER,
+            r"general\s+information\s+about|what\s+are\s+the\s+ingredients|contents\s+of\s+the\s+pack",
+        ),
+        (Kind.OTHER, r"manufacture[rd]|marketing\s+authori[sz]ation\s+holder"),
     ),
 )
 
@@ -229,6 +255,9 @@ _FREQUENCY = frozenset(x.casefold() for w in LANGUAGES if w.spaced for x in w.fr
 _UNSPACED_FREQUENCY = tuple(x.casefold() for w in LANGUAGES if not w.spaced for x in w.frequency)
 _EFFECT_NOUNS = _compile((w, f) for w in LANGUAGES for f in w.effect_nouns)
 REFUSAL = _compile((w, f) for w in LANGUAGES for f in w.refusals)
+OFFICIAL_HEADINGS: tuple[tuple[Kind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(rf"^(?:{f})", re.I)) for w in LANGUAGES for kind, f in w.official_headings
+)
 _SPACED_QUALIFIERS = frozenset().union(*(w._qualifiers for w in LANGUAGES if w.spaced))
 _UNSPACED_QUALIFIERS = tuple(w._qualifiers for w in LANGUAGES if not w.spaced)
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")

@@ -398,3 +398,45 @@ def test_unknown_path_pattern_placeholder_is_one_config_error(library, tmp_path)
     assert result.exit_code == 2
     assert "unknown placeholder {lettre}" in result.output and "leaflets.toml" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_outputs_are_readable_by_everyone(library, tmp_path):
+    """A web server publishing dist/ runs as another user: every file is 0644, not mkstemp's 0600."""
+    out = tmp_path / "out"
+    build_library(library, out, settings(), jobs=0, html=True)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == 0o644 for p in files)
+
+
+def test_a_manifest_never_makes_the_build_remove_files_outside_its_folder(library, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.pdf"
+    victim.write_bytes(b"%PDF-keep")
+    entry = {"source": "gone.md", "slug": "gone", "status": "rendered", "key": "k"}
+    entry["outputs"] = [{"path": "../victim.pdf", "size": "standard", "pages": 1, "bytes": 9, "sha256": ""}]
+    (out / "manifest.json").write_text(json.dumps({"pages": [entry]}))
+    build_library(library, out, settings(), jobs=0)
+    assert victim.read_bytes() == b"%PDF-keep"
+
+
+def test_a_damaged_output_is_rendered_again(library, tmp_path):
+    out = tmp_path / "out"
+    build_library(library, out, settings(), jobs=0)
+    (out / "b/baclofen.pdf").write_bytes(b"%PDF-trunc")
+    counting = Counting()
+    build_library(library, out, settings(), executor=counting)
+    assert [j.source for j in counting.jobs] == ["b/baclofen.md"]
+    assert (out / "b/baclofen.pdf").stat().st_size == manifest(out)["b/baclofen.md"]["outputs"][0]["bytes"]
+
+
+def test_a_new_logo_renders_every_page_again(library, tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG first")
+    out = tmp_path / "out"
+    with_logo = settings().replace(logo=logo)
+    build_library(library, out, with_logo, jobs=0)
+    logo.write_bytes(b"\x89PNG second")
+    counting = Counting()
+    build_library(library, out, with_logo, executor=counting)
+    assert len(counting.jobs) == 5  # every page's key changed, the remembered refusals' too

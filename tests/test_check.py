@@ -139,3 +139,29 @@ def test_checks_content_folder_by_default(monkeypatch, target):
     assert result.exit_code == 0, result.output
     assert "content/b/baclofen.md: info:" in result.output
     assert ": warning:" not in result.output
+
+
+def test_a_readme_is_not_a_page_for_build_check_the_counter_or_the_cli(tmp_path, monkeypatch):
+    """One page-discovery rule everywhere: README.md describes the folder."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from leaflets import Settings
+    from leaflets.build import build_library
+    from leaflets.check import check_pages
+    from leaflets.cli import cli
+    from leaflets.library import Library
+
+    src = tmp_path / "content"
+    (src / "b").mkdir(parents=True)
+    shutil.copy(ROOT / "content/b/baclofen.md", src / "b/baclofen.md")
+    (src / "README.md").write_text("# About these pages\n\nThey are samples.\n")
+    assert [r.path for r in check_pages([src], Settings())] == [str(src / "b/baclofen.md")]
+    assert [e.slug for e in Library(src, Settings()).entries()] == ["baclofen"]
+    report = build_library(src, tmp_path / "out", Settings(), jobs=0)
+    assert [p.source for p in report.pages] == ["b/baclofen.md"]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "leaflets.toml").write_text('[content]\ndir = "content"\n')
+    result = CliRunner().invoke(cli, ["render", "readme"])
+    assert result.exit_code == 2 and "no page named 'readme'" in result.output

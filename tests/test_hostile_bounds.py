@@ -252,8 +252,9 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path, monkeypatch):
     page.write_text(GOOD)
     (tmp_path / "a-file").write_text("x")
     for fmt in ("pdf", "html"):
-        result = invoke("render", str(page), "--format", fmt, "-o", str(tmp_path / "a-file/sub/z.pdf"))
-        one_line_error(result, f"{tmp_path / 'a-file/sub/z.pdf'}: cannot write", "Not a directory", code=2)
+        target = tmp_path / f"a-file/sub/z.{fmt}"
+        result = invoke("render", str(page), "--format", fmt, "-o", str(target))
+        one_line_error(result, f"{target}: cannot write", "Not a directory", code=2)
     content = tmp_path / "content"
     content.mkdir()
     (content / "zomirex.md").write_text(GOOD)
@@ -345,6 +346,19 @@ def test_at_most_max_bytes_plus_one_are_read(tmp_path, monkeypatch):
         return fh
 
     monkeypatch.setattr(leaflets.files.os, "fdopen", spy)
+    # The size it states is refused before any read, and named.
+    with pytest.raises(ContentError, match="50,000,000 bytes, over the 1,000-byte limit"):
+        read_page_bytes(big, 1000)
+    assert asked == []
+    # A file that says it is small (one still being written, a /proc file) is still read bounded.
+    real_fstat = os.fstat
+
+    def small(fd):
+        st = real_fstat(fd)
+        head = (st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_uid, st.st_gid)
+        return os.stat_result((*head, 0, 0, 0, 0))
+
+    monkeypatch.setattr(leaflets.files.os, "fstat", small)
     with pytest.raises(ContentError, match="over the 1,000-byte limit"):
         read_page_bytes(big, 1000)
     assert asked == [1001]

@@ -130,3 +130,29 @@ def test_inline_css_is_not_escaped(settings):
 def test_large_print_stylesheet(settings, size):
     html = render_html(read_page(BACLOFEN, settings), settings.replace(size=size), inline_css=True)
     assert ("--body-size: 18pt" in html) == (size == "large")
+
+
+def test_personal_directions_make_the_page_dosage_general_information():
+    """At the counter the pharmacist's directions lead; the page's own dosage is general."""
+    from leaflets.model import Personal
+
+    page = (
+        b"---\ntitle: Zomirex\n---\n**Usage:** Zomirex eases a zumi.\n\n"
+        b"**Dosage:** One tablet a day.\n\n**Side Effects:** Zabo.\n"
+    )
+    leaflet = parse_page(page, "z.md")
+    plain = {b.kind: b.label for b in print_blocks(leaflet, Settings())}
+    personal = {b.kind: b.label for b in print_blocks(leaflet, Settings(), Personal(directions="Two a day"))}
+    assert plain["dosage"] == "Dosage"
+    assert personal["dosage"] == "Dosage (general information)"
+
+
+def test_qr_modules_are_at_least_half_a_millimetre_even_for_long_urls():
+    """Cheap phone cameras need 0.5 mm modules: a long URL makes a bigger symbol, not finer."""
+    from leaflets.qr import qr_svg
+
+    for url in (BASE_URL + "/a.html", BASE_URL + "/" + "x" * 400 + ".html"):
+        svg = qr_svg(url, "t")
+        width = float(re.search(r'width="([0-9.]+)mm"', svg).group(1))
+        modules = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+        assert width / modules >= 0.5 - 1e-9

@@ -144,5 +144,9 @@ def test_frequency_word_labels_take_linear_time():
         # 1,024 words takes about a millisecond).
         single = _once(large)
         assert single < 0.05, f"{2 * n} words: {single:.3f} s for one label"
-        a, b = _best_times([small, large])
+        # A shared machine can stall one measurement; a real blow-up fails every attempt.
+        for _ in range(3):
+            a, b = _best_times([small, large])
+            if b <= 3 * a:
+                break
         assert b <= 3 * a, f"{n} → {2 * n} words: {a * 1e6:.1f} µs → {b * 1e6:.1f} µs"
