@@ -8,6 +8,7 @@ from pathlib import Path
 import fontpkg_atkinson_hyperlegible as atkinson
 import fontpkg_noto_sans as noto
 
+from .scripts import LATIN, Typesetting
 from .settings import Settings
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -44,11 +45,11 @@ def font_face_css() -> str:
         ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Bold.ttf", "700", "normal"),
         ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-Italic.ttf", "400", "italic"),
         ("Atkinson Hyperlegible", a / "AtkinsonHyperlegible-BoldItalic.ttf", "700", "italic"),
-        # One variable file per style; declared at both weights the stylesheets use.
+        # One variable file per style. Declared once: fontconfig finds its Bold instance itself,
+        # and a second rule at 700 gave bold glyphs widths that differ from the embedded program
+        # (PDF/UA-1 fails on a page set in Noto Sans, such as Russian or Vietnamese).
         ("Noto Sans", n / "NotoSans[wdth,wght].ttf", "400", "normal"),
-        ("Noto Sans", n / "NotoSans[wdth,wght].ttf", "700", "normal"),
         ("Noto Sans", n / "NotoSans-Italic[wdth,wght].ttf", "400", "italic"),
-        ("Noto Sans", n / "NotoSans-Italic[wdth,wght].ttf", "700", "italic"),
     ]
     rules = []
     for family, path, weight, style in faces:
@@ -118,15 +119,25 @@ def _read_style(name: str) -> str:
     return (styles_dir() / name).read_text(encoding="utf-8")
 
 
-def stylesheet_texts(settings: Settings, lang: str = "en") -> list[str]:
-    """Every stylesheet the leaflet uses, in cascade order (the footer speaks ``lang``)."""
+def stylesheet_texts(settings: Settings, ts: Typesetting | None = None) -> list[str]:
+    """Every stylesheet the leaflet uses, in cascade order: the footer speaks the page's
+    language, and the fonts and direction follow its scripts (``ts``)."""
     from .i18n import page_counter_css
+    from .scripts import font_stack
 
+    ts = ts or LATIN
     sheets = [font_face_css(), _read_style("base.css"), _read_style("print.css")]
     if settings.size == "large":
         sheets.append(_read_style("large.css"))
+    sheets.append(_read_style("scripts.css"))
     sheets.append(f"@page {{ size: {_PAPER[settings.paper]}; }}")
-    sheets.append(page_counter_css(lang))
+    sheets.append(page_counter_css(ts.lang, rtl=ts.dir == "rtl"))
+    if ts.families or ts.primary != "Atkinson Hyperlegible":
+        stack = font_stack(ts)
+        sheets.append(
+            f"html {{ font-family: {stack}; }} @page {{ @bottom-left {{ font-family: {stack}; }} "
+            f"@bottom-right {{ font-family: {stack}; }} }}"
+        )
     return sheets
 
 

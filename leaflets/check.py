@@ -16,11 +16,12 @@ from pathlib import Path
 from . import owners, urls
 from .characters import describe, disguising
 from .discover import find_pages
-from .errors import ContentError, NotALeafletError
-from .i18n import missing
+from .errors import ContentError, MissingFontError, NotALeafletError
+from .i18n import missing, provenance
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
+from .render import leaflet_typesetting
 from .settings import Settings
 from .urls import local_url
 
@@ -136,6 +137,19 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
                 "untranslated",
                 f"{len(untranslated)} of the tool's words have no {leaflet.lang!r} "
                 f"translation and print in English: " + "; ".join(untranslated[:3]),
+            )
+        )
+    try:
+        leaflet_typesetting(leaflet)
+    except MissingFontError as exc:
+        problems.append(Problem("error", "no-font", str(exc)))
+    if untranslated is not None and (origin := provenance(leaflet.lang)) and origin.reviewed_by is None:
+        problems.append(
+            Problem(
+                "info",
+                "unreviewed-catalogue",
+                f"the tool's {leaflet.lang!r} words ({origin.translated_by}) have not been reviewed "
+                "by a native speaker",
             )
         )
     readability = leaflet_readability(leaflet)

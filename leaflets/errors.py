@@ -46,6 +46,12 @@ class DeadlineError(RenderError):
     busy), so a build tries the page again next time instead of remembering the failure."""
 
 
+class MissingFontError(RenderError):
+    """No installed font covers a script the page uses; the message names the package."""
+
+    exit_code = 2
+
+
 class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -46,6 +48,8 @@ MESSAGES: dict[str, str] = {
     "pdf_large": N_("Printable PDF (large print)"),
     "page_of": N_("Page {page} of {pages}"),
     "skip": N_("Skip to content"),
+    "other_languages": N_("In other languages"),
+    "print_in": N_("Print in {language}"),
     "braille_file": N_("Braille (BRF)"),
     "audio_file": N_("Audio (MP3)"),
     # Symbols a braille table has no cell for are written as words.
@@ -107,6 +111,41 @@ def missing(lang: str) -> list[str] | None:
     return [msgid for msgid in MESSAGES.values() if msgid not in loaded[1]]
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Who translated a catalogue and whether a native speaker reviewed it (its PO header)."""
+
+    translated_by: str
+    reviewed_by: str | None  # None: no native speaker has reviewed it
+
+
+def provenance(lang: str) -> Provenance | None:
+    """The catalogue's ``X-Translated-By`` and ``X-Native-Review`` headers; None without a catalogue."""
+    path = LOCALE_DIR / _primary(lang) / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return None
+    # Babel keeps only the standard headers; these two are read from the header entry itself,
+    # which runs up to the first blank line.
+    head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    header = {k.lower(): v.strip() for k, v in re.findall(r'^"([A-Za-z-]+):\s*(.*?)\\n"$', head, re.M)}
+    review = header.get("x-native-review", "none")
+    return Provenance(
+        header.get("x-translated-by", "unknown"),
+        None if review.lower() in ("", "none", "no") else review,
+    )
+
+
+def language_name(lang: str) -> str:
+    """A language's name in itself: ``ar`` → "العربية", ``zh`` → "中文"; the tag when unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return lang
+    return locale.get_display_name(locale) or lang
+
+
 def languages() -> list[str]:
     """Languages with a catalogue, English included."""
     return ["en", *sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())]
@@ -118,8 +157,9 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def page_counter_css(lang: str) -> str:
-    """The running footer's "Page X of Y", in the page's language, as an @page rule."""
+def page_counter_css(lang: str, *, rtl: bool = False) -> str:
+    """The running footer's "Page X of Y", in the page's language, as an @page rule. A
+    right-to-left page mirrors the footer: the page number on the left, the title on the right."""
     template = texts(lang)["page_of"]
     parts = []
     rest = template
@@ -129,7 +169,13 @@ def page_counter_css(lang: str) -> str:
             parts.append(css_string(before))
         if marker:
             parts.append(f"counter({marker})")
-    return "@page { @bottom-right { content: " + " ".join(parts) + "; } }"
+    counter = "content: " + " ".join(parts) + ";"
+    if rtl:
+        return (
+            "@page { @bottom-left { " + counter + " } "
+            "@bottom-right { content: string(drugname); vertical-align: top; padding-top: 4mm; } }"
+        )
+    return "@page { @bottom-right { " + counter + " } }"
 
 
 def _split_marker(text: str) -> tuple[str, str, str]:

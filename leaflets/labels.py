@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .model import Kind
 from .vocabulary import OFFICIAL_HEADINGS, QA_LABEL, SECTION_PATTERNS
@@ -17,11 +18,12 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
     ``anchored`` asks that the label start with the keyword (for plain ``Usage:`` labels, where a
     sentence such as "The individual components have their uses:" must not count).
     """
-    text = clean_label(label)
+    text = unicodedata.normalize("NFC", clean_label(label))
     # Qualifiers do not change what a label names: "FAQs (for each drug individually …)",
     # "Dosage: NOT FOR INTERNAL USE …".
     # (?<!\s): a run of spaces is scanned once, not once per space (quadratic otherwise).
-    text = re.sub(r"(?<!\s)\s*[(\[].*?(?:[)\]]|$)", " ", text).split(":")[0].strip()
+    text = re.sub(r"(?<!\s)\s*[(\[（].*?(?:[)\]）]|$)", " ", text)
+    text = re.split(r"[:：]", text)[0].strip()
     if not text or len(text.split()) > MAX_LABEL_WORDS or QA_LABEL.match(text):
         return None
     best: tuple[int, int, Kind] | None = None
@@ -61,11 +63,17 @@ def is_qa_label(label: str) -> bool:
 def clean_label(label: str) -> str:
     """Strip markup and the trailing colon from a label: ``**Usage:**`` → ``Usage``."""
     text = re.sub(r"[*_`]+", "", label).strip()
-    text = re.sub(r"\s*:\s*$", "", text)
+    text = re.sub(r"\s*[:：]\s*$", "", text)
     return text.strip()
 
 
 def last_sentence(text: str) -> str:
     """The sentence that introduces what follows: "… vary. Common ones include:" → "Common ones include:"."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Þ0-9*¿¡])", text.strip())
+    parts = re.split(SENTENCE_END, text.strip())
+    parts = [p for p in parts if p.strip()]
     return parts[-1] if parts else text
+
+
+#: Where a sentence ends: a stop and a capital (or an Arabic letter, which has no capitals), or a
+#: Chinese full stop, which needs no space after it.
+SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+(?=[A-ZÀ-ÖØ-ÞА-ЯЁ\u0600-\u06ff0-9*¿¡])|(?<=[。！？])")

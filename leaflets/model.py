@@ -160,6 +160,9 @@ class Leaflet:
     h1: str | None = None
     h1_line: int | None = None
     problems: tuple[Problem, ...] = field(default=())
+    #: The same medicine in other languages: (language tag, page path without .md), from the
+    #: ``translations:`` front matter.
+    translations: tuple[tuple[str, str], ...] = ()
     #: What the source is: ``markdown``, ``epi`` (FHIR ePI Bundle) or ``spl`` (FDA SPL).
     source_format: str = "markdown"
 

@@ -26,7 +26,8 @@ except OSError as exc:  # WeasyPrint loads Pango (and GLib, HarfBuzz) from the s
 from . import assets
 from .files import write_atomic
 from .model import Edition, Leaflet, Personal
-from .render import render_html
+from .render import leaflet_typesetting, render_html
+from .scripts import Typesetting
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -119,14 +120,16 @@ class _Renderer:
         self._css: dict[tuple, list[CSS]] = {}
         self._lock = threading.Lock()
 
-    def stylesheets(self, settings: Settings, fetcher: LockedFetcher, lang: str = "en") -> list[CSS]:
-        key = (settings.size, settings.paper, lang, assets.asset_roots(settings))
+    def stylesheets(
+        self, settings: Settings, fetcher: LockedFetcher, ts: Typesetting | None = None
+    ) -> list[CSS]:
+        key = (settings.size, settings.paper, ts, assets.asset_roots(settings))
         with self._lock:
             if key not in self._css:
                 base = assets.styles_dir().as_uri() + "/"
                 self._css[key] = [
                     CSS(string=text, base_url=base, url_fetcher=fetcher, font_config=self.font_config)
-                    for text in assets.stylesheet_texts(settings, lang)
+                    for text in assets.stylesheet_texts(settings, ts)
                 ]
             return self._css[key]
 
@@ -147,7 +150,12 @@ def prepare(settings: Settings) -> None:
 
 
 def html_to_pdf(
-    html: str, settings: Settings, *, identifier: str, stylesheets: bool = True, lang: str = "en"
+    html: str,
+    settings: Settings,
+    *,
+    identifier: str,
+    stylesheets: bool = True,
+    typesetting: Typesetting | None = None,
 ) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError."""
     state = _renderer()
@@ -155,7 +163,7 @@ def html_to_pdf(
     try:
         # The deadline covers WeasyPrint's HTML parse too: a huge document spends long there.
         with deadline(settings.render_timeout):
-            sheets = state.stylesheets(settings, fetcher, lang) if stylesheets else []
+            sheets = state.stylesheets(settings, fetcher, typesetting) if stylesheets else []
             document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
             options = {
                 "stylesheets": sheets,
@@ -181,11 +189,12 @@ def html_to_pdf(
 
 def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[bytes, int]:
     """(PDF bytes, page count) for one leaflet, with the pharmacist's label when ``personal``."""
-    html = render_html(leaflet, settings, personal=personal)
     # A fixed identifier (from the page and the options) keeps the bytes reproducible.
     ident = Edition.of(leaflet, settings.size, settings.paper).digest()
     try:
-        return html_to_pdf(html, settings, identifier=ident, lang=leaflet.lang)
+        ts = leaflet_typesetting(leaflet, personal)
+        html = render_html(leaflet, settings, personal=personal)
+        return html_to_pdf(html, settings, identifier=ident, typesetting=ts)
     except RenderError as exc:
         raise type(exc)(f"{leaflet.source}: {exc}") from None
 

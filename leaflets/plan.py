@@ -26,6 +26,7 @@ from .errors import ContentError, LeafletError
 from .files import read_page_bytes
 from .jobs import Job, Output, PageResult, page_stem
 from .owners import page_claim
+from .scripts import fonts_fingerprint
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ def format_hash(settings: Settings, fmt: str) -> str:
 
 
 def page_key(env: str, data: bytes) -> str:
-    return hashlib.sha256(env.encode() + hashlib.sha256(data).digest()).hexdigest()
+    # With the system fonts for the scripts the page uses: installing one rebuilds those pages.
+    fonts = fonts_fingerprint(data.decode("utf-8", "ignore")).encode()
+    return hashlib.sha256(env.encode() + hashlib.sha256(data).digest() + fonts).hexdigest()
 
 
 def kind(output: Output) -> str:

@@ -28,6 +28,7 @@ from .markdown_ext import SectionConverter
 from .model import Kind, Leaflet, Problem, Section, walk
 from .paths import quote_path
 from .sanitize import text_of
+from .scripts import direction, isolate_ltr
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
 from .spl import looks_like_spl, parse_spl
 from .vocabulary import refuses
@@ -219,6 +220,9 @@ def parse_page(
     if not _LANG.match(lang):
         problems.append(Problem("warning", "lang", f"lang {lang!r} is not a language tag; using 'en'"))
         lang = "en"
+    translations = _translations(meta.get("translations"), problems)
+    if direction(lang) == "rtl":
+        sections = [_isolated(section) for section in sections]
     generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = next((d for k in _DATE_KEYS if (d := _scalar(meta.get(k), path, k))), None)
     source = Path(path)
@@ -237,6 +241,7 @@ def parse_page(
         h1=heading,
         h1_line=h1[0] if heading else None,
         problems=tuple(problems),
+        translations=translations,
     )
 
 
@@ -261,6 +266,29 @@ def _banned(value: Any, path: str) -> bool:
     if word in _FALSE:
         return False
     raise ContentError(path, f"front matter 'is_banned' must be true or false, not {value!r}")
+
+
+def _translations(value: Any, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """``translations: {ar: p/paracetamol-ar}``: the same medicine's pages in other languages."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        problems.append(
+            Problem("warning", "translations", "translations must map language tags to pages; ignored")
+        )
+        return ()
+    found = []
+    for lang, ref in value.items():
+        page = ref.strip().removesuffix(".md").strip("/") if isinstance(ref, str) else ""
+        if not (isinstance(lang, str) and _LANG.match(lang)) or not page or ".." in page.split("/"):
+            problems.append(
+                Problem(
+                    "warning", "translations", f"translation {lang!r}: {ref!r} is not a language and a page"
+                )
+            )
+            continue
+        found.append((lang, page))
+    return tuple(found)
 
 
 def _relpath(source: Path, content_root: str | Path | None) -> str:
@@ -328,6 +356,26 @@ def _build(raw: RawSection, converter: SectionConverter) -> Section:
         groups=body.groups,
         faqs=body.faqs,
         children=tuple(_build(child, converter) for child in raw.children),
+    )
+
+
+def _isolated(section: Section) -> Section:
+    """The section with its left-to-right runs isolated (a right-to-left page)."""
+    return replace(
+        section,
+        html=isolate_ltr(section.html),
+        groups=tuple(
+            replace(
+                g,
+                label=isolate_ltr(g.label) if g.label else g.label,
+                blocks=tuple(replace(b, html=isolate_ltr(b.html)) for b in g.blocks),
+            )
+            for g in section.groups
+        ),
+        faqs=tuple(
+            replace(f, question=isolate_ltr(f.question), answer=isolate_ltr(f.answer)) for f in section.faqs
+        ),
+        children=tuple(_isolated(child) for child in section.children),
     )
 
 

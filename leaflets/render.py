@@ -18,11 +18,14 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .i18n import texts
+from .errors import LeafletError
+from .i18n import language_name, texts
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
+from .paths import quote_path
 from .qr import qr_svg
+from .scripts import LATIN, Typesetting, direction, font_lang, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
-from .urls import page_url
+from .urls import local_url, page_url, site_path
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
@@ -78,6 +81,46 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The same medicine in another language, as the site and the counter link it."""
+
+    lang: str
+    dir: str
+    #: The language's name in that language ("العربية"), so its readers find it.
+    name: str
+    #: The page's file name: the counter's slug.
+    slug: str
+    #: Its online path below the site root (the one path rule), or None.
+    path: str | None
+
+
+def translations(leaflet: Leaflet, settings: Settings) -> tuple[Translation, ...]:
+    out = []
+    for lang, page in leaflet.translations:
+        slug = page.rsplit("/", 1)[-1]
+        out.append(
+            Translation(
+                font_lang(lang),
+                direction(lang),
+                language_name(lang),
+                slug,
+                _site_path(leaflet, slug, page, settings),
+            )
+        )
+    return tuple(out)
+
+
+def _site_path(leaflet: Leaflet, slug: str, page: str, settings: Settings) -> str | None:
+    """The path a page in the content folder has below the site root, URL-quoted (the one path
+    rule, ``urls``), or None when the page could not have one."""
+    try:
+        path = site_path(local_url(leaflet.source, None, slug, page, settings), settings)
+    except LeafletError:
+        return None
+    return quote_path(path) if path else None
+
+
+@dataclass(frozen=True)
 class View:
     blocks: tuple[Block, ...]
     url: str | None
@@ -90,6 +133,9 @@ class View:
     version: str
     logo_uri: str | None = None
     personal: Personal | None = None
+    #: The document's language tag (as fonts expect it), direction and fonts.
+    typesetting: Typesetting = LATIN
+    translations: tuple[Translation, ...] = ()
 
 
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
@@ -276,12 +322,31 @@ def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environme
     )
 
 
+def page_text(leaflet: Leaflet, personal: Personal | None = None) -> str:
+    """Everything the document prints, markup included: what decides the fonts it needs."""
+    parts = [leaflet.title, leaflet.h1 or "", *texts(leaflet.lang).values()]
+    for section in leaflet.all_sections():
+        parts += [section.label, section.html]
+        parts += [b.html for g in section.groups for b in g.blocks]
+        parts += [g.label or "" for g in section.groups]
+        parts += [f.question + f.answer for f in section.faqs]
+    if personal:
+        parts += [personal.patient, personal.directions, personal.initials]
+    return "\n".join(parts)
+
+
+def leaflet_typesetting(leaflet: Leaflet, personal: Personal | None = None) -> Typesetting:
+    """Raises MissingFontError when a script the page prints has no installed font."""
+    return typesetting(leaflet.lang, page_text(leaflet, personal))
+
+
 def make_view(
     leaflet: Leaflet, settings: Settings, *, inline_css: bool = False, personal: Personal | None = None
 ) -> View:
     url = leaflet_url(leaflet, settings)
     text = texts(leaflet.lang)
-    sheets = assets.stylesheet_texts(settings, leaflet.lang) if inline_css else []
+    ts = leaflet_typesetting(leaflet, personal)
+    sheets = assets.stylesheet_texts(settings, ts) if inline_css else []
     css = tuple(Markup(sheet) for sheet in sheets)
     return View(
         blocks=print_blocks(leaflet, settings, personal),
@@ -295,6 +360,8 @@ def make_view(
         version=__version__,
         logo_uri=assets.logo_url(settings),
         personal=personal or None,
+        typesetting=ts,
+        translations=translations(leaflet, settings),
     )
 
 

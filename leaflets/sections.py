@@ -20,7 +20,7 @@ Line = tuple[int, str]  # (1-based source line, text)
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # **Label:** rest   |   **Label**: rest   |   __Label:__ rest
-_BOLD_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]{1,120}?)\s*(?::\s*\1|\1\s*:)\s*(?P<rest>.*)$")
+_BOLD_LABEL = re.compile(r"^(\*\*|__)(?P<label>[^*_\n]{1,120}?)\s*(?:[:：]\s*\1|\1\s*[:：])\s*(?P<rest>.*)$")
 # **Generic Name: Clonazepam** — the value inside the bold.
 _BOLD_WRAPPED = re.compile(r"^\*\*(?P<label>[^*:\n]{1,60}):\s*(?P<rest>[^*\n]+?)\s*\*\*\s*$")
 # **Usage** alone on a line (no colon): a label only when it names a known section.

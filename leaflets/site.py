@@ -15,7 +15,7 @@ from .render import environment, make_view
 from .settings import Settings
 from .urls import local_url, relative_link
 
-SITE_ASSETS = ("base.css", "screen.css")
+SITE_ASSETS = ("base.css", "screen.css", "scripts.css")
 
 
 def site_path(leaflet: Leaflet, settings: Settings) -> str | None:

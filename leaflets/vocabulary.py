@@ -16,6 +16,7 @@ repeated, so a long label cannot make matching slow.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -221,8 +222,169 @@ SPANISH = Words(
     refusals=(r"no\s+puedo\s+(?:proporcionar|dar|ofrecer)",),
 )
 
+#: The article and the prefixes Arabic writes joined to a word ("الآثار", "والآثار", "للآثار").
+_AR = r"(?:[وفبلك]?(?:ال|لل))?"
+
+ARABIC = Words(
+    code="ar",
+    sections={
+        Kind.GENERIC_NAME: (rf"{_AR}اسم\s+(?:ال)?(?:علمي|عام|جنيس)",),
+        Kind.SIDE_EFFECTS: (rf"{_AR}(?:آثار|أعراض|تأثيرات)\s+(?:ال)?(?:جانبية|ضارة)",),
+        Kind.FAQS: (rf"{_AR}أسئلة\s+(?:ال)?(?:شائعة|متكررة)",),
+        Kind.HOW_IT_WORKS: (r"كيف\s+يعمل", rf"{_AR}آلية\s+(?:ال)?عمل", r"طريقة\s+عمل"),
+        Kind.DOSAGE: (rf"{_AR}جرع(?:ة|ات)", r"(?:طريقة|كيفية)\s+(?:ال)?(?:استخدام|استعمال|تناول)"),
+        Kind.USAGE: (rf"{_AR}(?:استخدام|استعمال)(?:ات)?", r"دواعي\s+(?:ال)?(?:استعمال|استخدام)"),
+        Kind.PRECAUTIONS: (rf"{_AR}(?:احتياطات|تحذيرات)", r"موانع\s+(?:ال)?(?:استعمال|استخدام)"),
+        Kind.INTERACTIONS: (rf"{_AR}(?:تداخلات|تفاعلات)(?:\s+(?:ال)?دوائية)?",),
+        Kind.STORAGE: (rf"{_AR}(?:تخزين|حفظ)",),
+        Kind.DISCLAIMER: (r"إخلاء\s+(?:ال)?مسؤولية",),
+        Kind.NOTE: (rf"{_AR}ملاحظة",),
+    },
+    side_effects=(rf"{_AR}(?:آثار|أعراض|تأثيرات)\s+(?:ال)?(?:جانبية|ضارة)",),
+    effect_nouns=(rf"{_AR}(?:آثار|أعراض|تأثيرات|تفاعلات)",),
+    serious=(
+        rf"{_AR}(?:خطير|شديد)ة?",
+        rf"{_AR}خطورة",
+        rf"{_AR}طارئة",
+        rf"{_AR}طوارئ",
+        r"فوراً|فورا",
+        r"على\s+الفور",
+        r"مهدد(?:ة)?\s+للحياة",
+    ),
+    negators=(r"غير", r"ليست?", r"أقل"),
+    not_serious=(),
+    frequency=words("شائعة الشائعة نادرة النادرة شائع"),
+    grades=words("خطيرة الخطيرة شديدة الشديدة خفيفة الخفيفة"),
+    connectors=words("و أو لكن أقل أكثر جدا جداً أخرى"),
+    qa_labels=("سؤال", "جواب", "س", "ج"),
+)
+
+CHINESE = Words(
+    code="zh",
+    sections={
+        Kind.GENERIC_NAME: (r"通用名称?", r"药品名称"),
+        Kind.SIDE_EFFECTS: (r"副作用", r"不良反应"),
+        Kind.FAQS: (r"常见问题", r"问答"),
+        Kind.HOW_IT_WORKS: (r"作用机制", r"作用原理", r"药理作用", r"如何起作用"),
+        Kind.DOSAGE: (r"用法用量", r"用法", r"用量", r"剂量", r"服用方法"),
+        Kind.USAGE: (r"用途", r"适应症", r"适应证", r"主治"),
+        Kind.PRECAUTIONS: (r"注意事项", r"警告", r"禁忌", r"慎用"),
+        Kind.INTERACTIONS: (r"相互作用",),
+        Kind.STORAGE: (r"贮藏", r"储存", r"贮存", r"保存"),
+        Kind.DISCLAIMER: (r"免责声明",),
+        Kind.NOTE: (r"备注", r"附注"),
+    },
+    side_effects=(r"副作用", r"不良反应"),
+    effect_nouns=(r"反应", r"作用"),
+    serious=(r"严重", r"危及生命", r"紧急", r"立即", r"马上", r"急诊"),
+    negators=(),
+    # Chinese writes no space between a negation and what it negates: "不严重", "较不严重".
+    not_serious=(r"(?:不|较不|并不|非|不太)严重",),
+    frequency=frozenset({"常见", "罕见", "少见", "较常见", "不常见"}),
+    grades=frozenset({"严重", "轻微", "轻度"}),
+    connectors=frozenset({"和", "或", "但", "较", "其他", "的"}),
+    qa_labels=("问", "答"),
+    spaced=False,
+)
+
+RUSSIAN = Words(
+    code="ru",
+    sections={
+        Kind.GENERIC_NAME: (
+            r"(?:международное\s+)?непатентованное\s+(?:наименование|название)",
+            r"мнн",
+            r"действующее\s+вещество",
+        ),
+        Kind.SIDE_EFFECTS: (
+            r"побочн\w*\s+(?:эффекты?|действи[ея]|явления|реакции)",
+            r"нежелательн\w*\s+(?:реакции|явления)",
+        ),
+        Kind.FAQS: (r"часто\s+задаваемые\s+вопросы", r"вопросы(?:\s+и\s+ответы)?"),
+        Kind.HOW_IT_WORKS: (r"механизм\s+действия", r"как\s+(?:\S+\s+)?(?:действует|работает)"),
+        Kind.DOSAGE: (
+            r"дозировк\w*",
+            r"дозы?",
+            r"способ\s+применения",
+            r"как\s+принимать",
+            r"режим\s+дозирования",
+        ),
+        Kind.USAGE: (
+            r"применение",
+            r"показания(?:\s+к\s+применению)?",
+            r"для\s+чего\s+(?:применяется|используется)",
+        ),
+        Kind.PRECAUTIONS: (
+            r"меры\s+предосторожности",
+            r"предостережения",
+            r"противопоказания",
+            r"особые\s+указания",
+            r"предупреждения",
+        ),
+        Kind.INTERACTIONS: (r"взаимодействи[ея]\w*",),
+        Kind.STORAGE: (r"хранение", r"условия\s+хранения", r"как\s+хранить"),
+        Kind.DISCLAIMER: (r"отказ\s+от\s+ответственности",),
+        Kind.NOTE: (r"примечание",),
+    },
+    side_effects=(
+        r"побочн\w*\s+(?:эффект|действи|явлени|реакци)\w*",
+        r"нежелательн\w*\s+(?:реакци|явлени)\w*",
+    ),
+    effect_nouns=(r"эффект\w*", r"реакци\w*", r"действи[ея]"),
+    serious=(
+        r"серь[её]зн\w*",
+        r"тяж[её]л\w*",
+        r"опасн\w*\s+для\s+жизни",
+        r"угрожа\w*\s+жизни",
+        r"немедленно",
+        r"срочно",
+        r"неотложн\w*",
+    ),
+    negators=(r"не(?:\s+(?:очень|слишком|всегда))?", r"менее"),
+    not_serious=(r"(?:л[её]гк\w*|слаб\w*)\s+(?:или|до)\s+(?:серь[её]зн|тяж[её]л)\w*",),
+    frequency=words("частые частый часто редкие редкий редко нечастые распространённые"),
+    grades=words("серьёзные серьезные тяжёлые тяжелые лёгкие легкие"),
+    connectors=words("и или но более менее очень другие"),
+    qa_labels=(r"в\s*\d*", r"о\s*\d*", "вопрос", "ответ"),
+)
+
+VIETNAMESE = Words(
+    code="vi",
+    sections={
+        Kind.GENERIC_NAME: (r"tên\s+(?:gốc|chung|hoạt\s+chất)", r"hoạt\s+chất"),
+        Kind.SIDE_EFFECTS: (r"tác\s+dụng\s+(?:phụ|không\s+mong\s+muốn)", r"phản\s+ứng\s+có\s+hại"),
+        Kind.FAQS: (r"câu\s+hỏi(?:\s+thường\s+gặp)?", r"hỏi\s+đáp"),
+        Kind.HOW_IT_WORKS: (
+            r"cơ\s+chế(?:\s+(?:tác\s+dụng|hoạt\s+động))?",
+            r"cách\s+(?:\S+\s+){0,2}?hoạt\s+động",
+        ),
+        Kind.DOSAGE: (r"liều(?:\s+(?:dùng|lượng))?", r"cách\s+(?:dùng|sử\s+dụng)"),
+        Kind.USAGE: (r"công\s+dụng", r"chỉ\s+định"),
+        Kind.PRECAUTIONS: (r"thận\s+trọng", r"lưu\s+ý", r"cảnh\s+báo", r"chống\s+chỉ\s+định"),
+        Kind.INTERACTIONS: (r"tương\s+tác(?:\s+thuốc)?",),
+        Kind.STORAGE: (r"bảo\s+quản",),
+        Kind.DISCLAIMER: (r"(?:tuyên\s+bố\s+)?miễn\s+trừ\s+trách\s+nhiệm",),
+        Kind.NOTE: (r"ghi\s+chú",),
+    },
+    side_effects=(r"tác\s+dụng\s+(?:phụ|không\s+mong\s+muốn)", r"phản\s+ứng\s+có\s+hại"),
+    effect_nouns=(r"tác\s+dụng", r"phản\s+ứng"),
+    serious=(
+        r"nghiêm\s+trọng",
+        r"nguy\s+hiểm",
+        r"đe\s+dọa\s+tính\s+mạng",
+        r"cấp\s+cứu",
+        r"ngay\s+lập\s+tức",
+        r"khẩn\s+cấp",
+    ),
+    negators=(r"không(?:\s+(?:quá|mấy))?", r"ít"),
+    not_serious=(r"(?:nhẹ)\s+(?:đến|hoặc)\s+nghiêm\s+trọng",),
+    frequency=words("thường gặp hiếm ít phổ biến"),
+    grades=words("nghiêm trọng nhẹ nặng"),
+    connectors=words("và hoặc nhưng hơn rất khác"),
+    qa_labels=("hỏi", "đáp"),
+)
+
 #: Every language the parser reads. Add a language here.
-LANGUAGES: tuple[Words, ...] = (ENGLISH, FRENCH, SPANISH)
+LANGUAGES: tuple[Words, ...] = (ENGLISH, FRENCH, SPANISH, ARABIC, CHINESE, RUSSIAN, VIETNAMESE)
 
 
 # -- compiled from all languages -----------------------------------------------------------------
@@ -260,6 +422,7 @@ OFFICIAL_HEADINGS: tuple[tuple[Kind, re.Pattern[str]], ...] = tuple(
 )
 _SPACED_QUALIFIERS = frozenset().union(*(w._qualifiers for w in LANGUAGES if w.spaced))
 _UNSPACED_QUALIFIERS = tuple(w._qualifiers for w in LANGUAGES if not w.spaced)
+_UNSPACED_CHARS = tuple(frozenset("".join(q)) for q in _UNSPACED_QUALIFIERS)
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SEPARATORS = re.compile(r"[\s,/&+\-–—.;:]+")
 
@@ -270,11 +433,12 @@ def says_serious(text: str) -> bool:
     "Serious side effects", "can be life-threatening", "seek immediate medical attention" say
     serious; "less serious", "not serious", "non-serious", "mild to severe" do not.
     """
+    text = unicodedata.normalize("NFC", text)  # Vietnamese typed with combining accents
     return bool(_SERIOUS.search(_NOT_SERIOUS.sub(" ", text)))
 
 
 def names_side_effects(text: str) -> bool:
-    return bool(SIDE_EFFECT_WORDS.search(text))
+    return bool(SIDE_EFFECT_WORDS.search(unicodedata.normalize("NFC", text)))
 
 
 def names_effects(text: str) -> bool:
@@ -316,7 +480,12 @@ def only_qualifiers(text: str) -> bool:
     tokens = rest.split()
     if all(t in _SPACED_QUALIFIERS for t in tokens):
         return True
-    return any(_segments(rest.replace(" ", ""), words) for words in _UNSPACED_QUALIFIERS)
+    compact = set(rest.replace(" ", ""))
+    # Segment only text written wholly in that vocabulary's characters (a Latin label never is).
+    return any(
+        compact <= chars and _segments(rest.replace(" ", ""), words)
+        for words, chars in zip(_UNSPACED_QUALIFIERS, _UNSPACED_CHARS, strict=True)
+    )
 
 
 def _segments(text: str, words: frozenset[str]) -> bool:

@@ -177,7 +177,9 @@ def create_app(
     async def preview(request: Request) -> Response:
         entry = entry_or_404(request.path_params["slug"])
         view = make_view(entry.leaflet, settings)
-        return page("preview.html", leaflet=entry.leaflet, view=view, limit=FIELD_LIMIT)
+        # "Print in …" the translations the counter holds (a page may name one it lacks).
+        others = [t for t in view.translations if (e := library.get(t.slug)) and e.leaflet]
+        return page("preview.html", leaflet=entry.leaflet, view=view, limit=FIELD_LIMIT, translations=others)
 
     async def pdf_get(request: Request) -> Response:
         entry = entry_or_404(request.path_params["slug"])
@@ -235,6 +237,7 @@ def create_app(
     static_files = {
         "screen.css": assets.styles_dir() / "screen.css",
         "base.css": assets.styles_dir() / "base.css",
+        "scripts.css": assets.styles_dir() / "scripts.css",
         "app.js": assets.templates_dir() / "web" / "app.js",
     }
     for folder in assets.font_dirs():

@@ -111,3 +111,14 @@ def test_axe_check_can_fail(page):
     found = serious_violations(page)
     assert any(v.startswith("label:") for v in found)
     assert any(v.startswith("image-alt:") for v in found)
+
+
+def test_counter_previews_a_right_to_left_leaflet(server, page):
+    page.goto(server + "/leaflets/paracetamol-ar")
+    article = page.locator("article.leaflet")
+    assert article.get_attribute("lang") == "ar" and article.get_attribute("dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('article.leaflet')).direction") == "rtl"
+    assert serious_violations(page) == []
+    page.goto(server + "/leaflets/ibuprofen-zh")
+    assert page.locator("article.leaflet").get_attribute("lang") == "zh-CN"
+    assert serious_violations(page) == []

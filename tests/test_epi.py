@@ -294,7 +294,16 @@ def test_broken_json_gives_file_and_line(tmp_path):
 # -- writing ePI: the round trip -----------------------------------------------------------------
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
-CONTENT_PAGES = sorted(CONTENT.rglob("*.md"))
+# The ePI export writes the disclaimer and note under English titles ("Disclaimer", "Note"), so a
+# page in another language comes back with those labels changed: a known defect (issue 18's
+# Arabic, Chinese, Russian and Vietnamese sample pages show it), kept visible here.
+_ENGLISH_TITLES = pytest.mark.xfail(
+    strict=True, reason="ePI export titles the disclaimer and note in English, whatever the page's language"
+)
+CONTENT_PAGES = [
+    pytest.param(p, marks=_ENGLISH_TITLES) if p.stem.endswith(("-ar", "-zh", "-ru", "-vi")) else p
+    for p in sorted(CONTENT.rglob("*.md"))
+]
 CONFIG = CONTENT.parent / "leaflets.toml"
 
 

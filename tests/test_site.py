@@ -68,7 +68,7 @@ def test_every_qr_code_resolves_to_its_page(site, server, tmp_path):
         title = re.search(r"<title>(.*?)</title>", html).group(1)
         assert title == page.title.replace("&", "&amp;")
         checked += 1
-    assert checked == 9
+    assert checked == len(list((ROOT / "content").rglob("*.md")))
 
 
 def test_pages_link_the_pdfs_this_build_wrote(site, server):
@@ -127,5 +127,38 @@ def test_offline_search(server, browser):
     assert visible.count() == 2
     page.fill("#q", "salbut")
     assert visible.count() == 1
-    assert "1 of 9" in page.inner_text("#count")
+    assert f"1 of {len(list((ROOT / 'content').rglob('*.md')))}" in page.inner_text("#count")
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "lang", "direction"),
+    [
+        ("/composition/p/paracetamol-ar.html", "ar", "rtl"),
+        ("/composition/i/ibuprofen-zh.html", "zh-CN", "ltr"),
+        ("/composition/o/omeprazole-ru.html", "ru", "ltr"),
+        ("/composition/m/metformin-vi.html", "vi", "ltr"),
+    ],
+)
+def test_pages_in_other_scripts_carry_lang_and_dir(server, browser, path, lang, direction):
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server + path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.lang") == lang
+    assert page.evaluate("getComputedStyle(document.body).direction") == direction
+    assert serious_violations(page) == [], path
+    assert all(u.startswith(server) for u in requests), requests  # no font or style from elsewhere
+    if direction == "rtl":
+        # The callout's thick border and its icon are on the right.
+        box = page.evaluate(
+            """(() => {
+                const c = document.querySelector('.callout'), s = getComputedStyle(c);
+                const i = c.querySelector('.icon').getBoundingClientRect(), r = c.getBoundingClientRect();
+                return [parseFloat(s.borderRightWidth), parseFloat(s.borderLeftWidth),
+                        r.right - i.right, i.left - r.left];
+            })()"""
+        )
+        assert box[0] > box[1] and box[2] < box[3]
     page.close()

@@ -45,13 +45,15 @@ def text_of_pdf(data: bytes, tmp_path, name="out.pdf") -> str:
 def test_index_lists_and_searches(client):
     page = client.get("/")
     assert page.status_code == 200
-    assert page.text.count('<li><a href="/leaflets/') == 9
+    assert page.text.count('<li><a href="/leaflets/') == len(list((ROOT / "content").rglob("*.md")))
     for query, expected in [
         ("amox", {"amoxicillin", "amoxicillin-clavulanic-acid"}),
         ("AMOX", {"amoxicillin", "amoxicillin-clavulanic-acid"}),
         ("clavul", {"amoxicillin-clavulanic-acid"}),
         ("Báclofén", {"baclofen"}),
-        ("paracetmol", {"paracetamol"}),
+        ("paracetmol", {"paracetamol", "paracetamol-ar"}),  # the Arabic page is paracetamol too
+        ("布洛芬", {"ibuprofen-zh"}),  # a title in Chinese
+        ("омепразол", {"omeprazole-ru"}),
         ("albuterol", {"salbutamol"}),  # its generic name on the page
     ]:
         hits = {h["slug"] for h in client.get("/api/search", params={"q": query}).json()}
@@ -232,3 +234,12 @@ def test_worker_pool_renders_concurrently(content, settings, tmp_path):
             responses = list(pool.map(get, range(8)))
     assert all(r.status_code == 200 for r in responses)
     assert "Patient 5" in text_of_pdf(responses[5].content, tmp_path)
+
+
+def test_preview_offers_print_in_each_translation(client):
+    html = client.get("/leaflets/paracetamol").text
+    assert '<a href="/leaflets/paracetamol-ar">Print in <span lang="ar" dir="rtl">العربية</span></a>' in html
+    html = client.get("/leaflets/paracetamol-ar").text
+    assert '<a href="/leaflets/paracetamol">Print in <span lang="en" dir="ltr">English</span></a>' in html
+    # A page with no translation offers none.
+    assert 'class="translations"' not in client.get("/leaflets/baclofen").text
