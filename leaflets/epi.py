@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import ContentError
 from .model import Leaflet, Problem
-from .official import Mapper, Node, check_depth
+from .official import Node, map_sections
 
 NORMALISATIONS = ("empty-strings", "r4-single-value", "r4-confidentiality", "r4-organization-contact")
 _CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
@@ -213,13 +213,8 @@ def parse_epi(data: bytes, path: str, *, max_bytes: int, default_lang: str = "en
             )
         )
     nodes = _nodes(composition.section, _Lines(text))
-    check_depth(nodes, path)
-    mapper = Mapper(path)
-    try:
-        sections = mapper.sections(nodes)
-    except RecursionError:
-        raise ContentError(path, "sections are nested too deeply to read") from None
-    problems += mapper.finish()
+    sections, found = map_sections(nodes, path)
+    problems += found
     lang = composition.language or default_lang
     if composition.language is None:
         problems.append(

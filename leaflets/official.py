@@ -356,3 +356,16 @@ def generic_from(sections: list[Section]) -> str | None:
         if s.kind is Kind.GENERIC_NAME:
             return text_of(s.html) or None
     return None
+
+
+def map_sections(nodes: list[Node], path: str) -> tuple[list[Section], list[Problem]]:
+    """The sections of an ePI or SPL node tree, and what the mapper has to say about them."""
+    from .errors import ContentError
+
+    check_depth(nodes, path)
+    mapper = Mapper(path)
+    try:
+        sections = mapper.sections(nodes)
+    except RecursionError:
+        raise ContentError(path, "sections are nested too deeply to read") from None
+    return sections, mapper.finish()

@@ -65,7 +65,11 @@ def deadline(seconds: float):
         yield
         return
 
+    expired = False
+
     def expire(signum, frame):
+        nonlocal expired
+        expired = True
         raise RenderTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -75,6 +79,10 @@ def deadline(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    # The alarm can fire inside a destructor or a gc callback, where Python prints the exception
+    # and drops it: the render then ends normally, but late, and is still a timeout.
+    if expired:
+        raise RenderTimeout
 
 
 class FetchRefused(ValueError):

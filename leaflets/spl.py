@@ -23,7 +23,7 @@ from . import codes
 from .errors import ContentError, NotALeafletError
 from .labels import classify_heading
 from .model import Kind, Leaflet, Problem
-from .official import MAX_ELEMENT_DEPTH, Mapper, Node, check_depth
+from .official import MAX_ELEMENT_DEPTH, Node, map_sections
 
 NS = "urn:hl7-org:v3"
 V = f"{{{NS}}}"
@@ -107,13 +107,8 @@ def parse_spl(data: bytes, path: str, *, max_bytes: int, default_lang: str = "en
             nodes.append(_node(part, convert, skip=set(boxed)))
         else:
             nodes.extend(_split_part(part, convert, set(boxed)))
-    check_depth(nodes, path)
-    mapper = Mapper(path)
-    try:
-        sections = mapper.sections(nodes)
-    except RecursionError:
-        raise ContentError(path, "sections are nested too deeply to read") from None
-    problems += mapper.finish()
+    sections, found = map_sections(nodes, path)
+    problems += found
     set_id = _attr(root.find(f"{V}setId"), "root")
     version = _attr(root.find(f"{V}versionNumber"), "value")
     official = (

@@ -1004,3 +1004,19 @@ def test_render_deadline_stops_a_slow_render(tmp_path, monkeypatch):
     assert not (tmp_path / "p.pdf").exists()
     (tmp_path / "leaflets.toml").write_text("[print]\ntimeout = 60\n")
     assert CliRunner().invoke(cli, ["render", str(page), "-o", "p.pdf"]).exit_code == 0
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_alarm_dropped_inside_a_destructor_is_still_a_timeout():
+    """Python drops an exception raised in a destructor (or a gc callback): the deadline must not
+    depend on where its alarm happens to land."""
+    import time
+
+    class SlowToDie:
+        def __del__(self):
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end:
+                pass
+
+    with pytest.raises(leaflets.pdf.RenderTimeout), leaflets.pdf.deadline(0.05):
+        SlowToDie()  # made and destroyed at once: the alarm fires inside __del__
