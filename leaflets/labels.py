@@ -63,7 +63,7 @@ def is_qa_label(label: str) -> bool:
 def clean_label(label: str) -> str:
     """Strip markup and the trailing colon from a label: ``**Usage:**`` → ``Usage``."""
     text = re.sub(r"[*_`]+", "", label).strip()
-    text = re.sub(r"\s*[:：]\s*$", "", text)
+    text = re.sub(r"(?<!\s)\s*[:：]\s*$", "", text)  # the guard keeps a run of spaces linear
     return text.strip()
 
 

@@ -50,7 +50,8 @@ class Entry:
         names = [self.leaflet.title, self.slug.replace("-", " ")]
         if self.leaflet.generic_name:
             names.append(self.leaflet.generic_name)
-        names += re.split(r"\s*\+\s*|\s+and\s+|,\s*", self.leaflet.title)
+        # Spaces collapsed first: a run of them would be rescanned from each of its positions.
+        names += re.split(r" ?\+ ?| and |, ?", " ".join(self.leaflet.title.split()))
         return [n for n in dict.fromkeys(fold(x) for x in names) if n]
 
 
