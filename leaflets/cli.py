@@ -140,20 +140,22 @@ def find_page(page: str, settings: Settings) -> Path:
     for candidate in pages:
         if candidate.stem.casefold() == wanted:
             return candidate
-    titles = []
+    names: dict[str, Path] = {candidate.stem: candidate for candidate in pages}
     for candidate in (p for p in pages if p.suffix.lower() == ".md"):
         try:
             data = read_page_bytes(candidate, settings.max_bytes, root)
             text, _ = decode(data, str(candidate), settings.max_bytes)
             meta, _, _ = split_front_matter(text, str(candidate))
-        except ContentError:
+        except (ContentError, OSError):
             continue  # another page's problem is not this command's: it is looked past
-        title = meta.get("title")
-        title = title.strip() if isinstance(title, str) else ""
-        if title.casefold() == wanted:
-            return candidate
-        titles.append(title)
-    hint = did_you_mean(page, [p.stem for p in pages] + titles)
+        aliases = meta.get("aliases") or []
+        for name in [meta.get("title", ""), *(aliases if isinstance(aliases, list) else [aliases])]:
+            # Only strings: a hostile title may be a list nested thousands of levels deep.
+            name = name.strip() if isinstance(name, str) else ""
+            if name.casefold() == wanted:
+                return candidate
+            names.setdefault(name, candidate)
+    hint = did_you_mean(page, names)
     raise click.UsageError(f"no page named {page!r} in {root}/{hint} (give a slug, a title or a path)")
 
 
@@ -167,19 +169,22 @@ def read_found(page: str, path: Path, settings: Settings):
     return read_page(path, content_root=settings.content_dir, **settings.read_options, confine=inside)
 
 
-def did_you_mean(name: str, candidates: list[str]) -> str:
-    """ ", did you mean 'baclofen'?" for the closest names, or nothing."""
-    import difflib
+def did_you_mean(name: str, candidates: dict[str, Path]) -> str:
+    """ ", did you mean 'baclofen'?" for the closest names (the counter's own fuzzy search), one
+    per page, or nothing."""
+    from .library import nearest
 
-    folded = {c.casefold(): c for c in candidates}
-    close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+    best: dict[Path, str] = {}
+    for found in nearest(name, [c for c in candidates if c], limit=9):
+        best.setdefault(candidates[found], found)
+    close = list(best.values())[:3]
     if not close:
         return ""
-    return ", did you mean " + " or ".join(repr(folded[c]) for c in close) + "?"
+    return ", did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 @cli.command()
-@click.argument("page")
+@click.argument("pages", nargs=-1)
 @click.option(
     "-o",
     "--output",
@@ -196,16 +201,37 @@ def did_you_mean(name: str, candidates: list[str]) -> str:
     help="pdf (the default); the HTML document WeasyPrint prints; brf (braille, liblouis); audio "
     "(MP3, espeak-ng).",
 )
+@click.option(
+    "--prescription",
+    "prescription_file",
+    default=None,
+    metavar="FILE",
+    help="Print the pages of a prescription (TOML or JSON; - reads standard input): the "
+    "patient, the date, and per item the page, directions, strength and quantity.",
+)
 @size_option
 @paper_option
 @base_url_option
 @config_option
-def render(page, output, fmt, size, paper, base_url, config) -> None:
-    """Render one PAGE (a .md path, or a slug or title in the content folder)."""
+def render(pages, output, fmt, prescription_file, size, paper, base_url, config) -> None:
+    """Render PAGES (.md paths, or slugs or titles in the content folder).
+
+    \b
+    One page gives its leaflet. Several pages, or --prescription, give one PDF for a patient:
+    a "Your medicines" summary page, then each leaflet with its own page numbers and bookmark
+    (default ./prescription.pdf). Personal details go in the --prescription file, never on the
+    command line.
+    """
     from .render import leaflet_url, without_qr
 
     fmt = output_format(output, fmt)
     settings = load_settings(config, origins=FLAGS, size=size, paper=paper, base_url=base_url)
+    if prescription_file is not None or len(pages) > 1:
+        _render_prescription(pages, prescription_file, output, fmt, settings)
+        return
+    if not pages:
+        raise click.UsageError("name a page to render (a .md path, a slug or a title)")
+    page = pages[0]
     path = find_page(page, settings)
     leaflet = read_found(page, path, settings)
     for warning in leaflet.warnings:
@@ -222,6 +248,52 @@ def render(page, output, fmt, size, paper, base_url, config) -> None:
     target = output_path(output, fmt, leaflet.slug)
     write_atomic(data, target)
     click.echo(f"wrote {target}{what}")
+
+
+def _render_prescription(pages, source, output, fmt, settings: Settings) -> None:
+    """Several pages (or a --prescription file's items) as one PDF with a summary page."""
+    from .files import write_atomic
+    from .model import Item, Prescription
+    from .prescription import build, read_prescription, render_prescription
+    from .render import leaflet_url, without_qr
+
+    if fmt != "pdf":
+        raise click.UsageError("a prescription of several pages is printed as one PDF (--format pdf)")
+    if source is not None:
+        if pages:
+            raise click.UsageError(
+                "name the pages in the --prescription file or on the command line, not both"
+            )
+        rx, options = read_prescription(source)
+        settings = settings.replace(**options)
+    else:
+        rx = build([{"page": p} for p in pages])
+    leaflets = []
+    for item in rx.items:
+        path = find_page(item.page, settings)
+        leaflet = read_found(item.page, path, settings)
+        for warning in leaflet.warnings:
+            LOGGER.warning(warning)
+        leaflets.append(leaflet)
+    if any(leaflet_url(lf, settings) is None for lf in leaflets):
+        LOGGER.warning(without_qr())
+    rx = Prescription(  # from here on, items name the page's slug, not what was typed
+        items=tuple(
+            Item(lf.slug, i.directions, i.strength, i.quantity)
+            for lf, i in zip(leaflets, rx.items, strict=True)
+        ),
+        patient=rx.patient,
+        initials=rx.initials,
+        date=rx.date,
+    )
+    data, count = render_prescription(leaflets, rx, settings)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = output_path(output, "pdf", "prescription")
+    write_atomic(data, target)
+    click.echo(f"wrote {target} ({len(leaflets)} leaflets, {count} pages, {settings.size} print)")
 
 
 def output_format(output: str | None, fmt: str | None) -> str:

@@ -87,3 +87,9 @@ class MissingSystemPackageError(LeafletError):
     def __init__(self, what: str, package: str):
         self.package = package
         super().__init__(f"{what} is not installed: install the system package {package}")
+
+
+class PrescriptionError(LeafletError):
+    """A prescription (a form, a JSON body or a --prescription file) is incomplete or wrong."""
+
+    exit_code = 2

@@ -106,11 +106,16 @@ def failed(job: Job, reason: str) -> Rendered:
     return Rendered(result)
 
 
+def wall_clock_limit(settings: Settings, renders: int) -> float:
+    """Wall-clock seconds a whole job may take, past which its worker is killed (a build job in
+    ``executors``, a counter print in ``web_pool``): the render deadline for each file it
+    renders, and as much again for reading, parsing and handing the result back."""
+    return settings.render_timeout * (renders + 1)
+
+
 def job_limit(job: Job) -> float:
-    """Wall-clock seconds a whole job may take: the render deadline for each file it renders,
-    and as much again for reading, parsing and handing the result back."""
     renders = (len(job.sizes) if job.pdf else 0) + job.html + job.brf + 3 * job.audio
-    return job.settings.render_timeout * (renders + 1)
+    return wall_clock_limit(job.settings, renders)
 
 
 def warm_up(settings: Settings, sizes: Iterable[str], papers: Iterable[str] | None = None) -> None:

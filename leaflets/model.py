@@ -103,9 +103,46 @@ class Personal:
     patient: str = ""
     directions: str = ""
     initials: str = ""
+    #: Free text as the pharmacist typed it ("500 mg tablets", "21 tablets").
+    strength: str = ""
+    quantity: str = ""
+    #: The dispensing date, ISO (YYYY-MM-DD).
+    dispensed: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.patient or self.directions or self.initials)
+        return any((self.patient, self.directions, self.initials, self.strength, self.quantity))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One medicine of a prescription: a page (by slug or name) and what the label says."""
+
+    page: str
+    directions: str = ""
+    strength: str = ""
+    quantity: str = ""
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """Several leaflets printed as one PDF for one patient; like Personal, never logged, stored
+    or cached."""
+
+    items: tuple[Item, ...]
+    patient: str = ""
+    initials: str = ""
+    #: The dispensing date, ISO (YYYY-MM-DD).
+    date: str = ""
+
+    def personal(self, item: Item) -> Personal:
+        return Personal(
+            patient=self.patient,
+            directions=item.directions,
+            initials=self.initials,
+            strength=item.strength,
+            quantity=item.quantity,
+            dispensed=self.date,
+        )
 
 
 @dataclass(frozen=True)
@@ -160,6 +197,8 @@ class Leaflet:
     h1: str | None = None
     h1_line: int | None = None
     problems: tuple[Problem, ...] = field(default=())
+    #: Other names the page gives (front matter ``aliases:``): brand names, older names.
+    aliases: tuple[str, ...] = ()
     #: The same medicine in other languages: (language tag, page path without .md), from the
     #: ``translations:`` front matter.
     translations: tuple[tuple[str, str], ...] = ()

@@ -166,22 +166,40 @@ def html_to_pdf(
     typesetting: Typesetting | None = None,
 ) -> tuple[bytes, int]:
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError."""
+    document = html_to_document(html, settings, stylesheets=stylesheets, typesetting=typesetting)
+    return documents_to_pdf([document], settings, identifier=identifier), len(document.pages)
+
+
+_OPTIONS = {"pdf_variant": "pdf/ua-1", "presentational_hints": False}  # page content never styles itself
+
+
+def html_to_document(
+    html: str, settings: Settings, *, stylesheets: bool = True, typesetting: Typesetting | None = None
+):
+    """Lay out an HTML document (a WeasyPrint Document, pages not yet written), within the render
+    deadline. Raises RenderError."""
     state = _renderer()
     fetcher = LockedFetcher(assets.asset_roots(settings))
-    try:
-        # The deadline covers WeasyPrint's HTML parse too: a huge document spends long there.
+    with _render_errors(settings):
+        sheets = state.stylesheets(settings, fetcher, typesetting) if stylesheets else []
         with deadline(settings.render_timeout):
-            sheets = state.stylesheets(settings, fetcher, typesetting) if stylesheets else []
             document = HTML(string=html, base_url=assets.templates_dir().as_uri() + "/", url_fetcher=fetcher)
-            options = {
-                "stylesheets": sheets,
-                "pdf_variant": "pdf/ua-1",
-                "pdf_identifier": identifier.encode("ascii"),
-                "presentational_hints": False,  # page content never styles itself
-            }
-            rendered = document.render(font_config=state.font_config, **options)
-            options.pop("stylesheets")
-            return rendered.write_pdf(**options), len(rendered.pages)
+            return document.render(font_config=state.font_config, stylesheets=sheets, **_OPTIONS)
+
+
+def documents_to_pdf(documents: list, settings: Settings, *, identifier: str) -> bytes:
+    """Write laid-out documents as one PDF: the pages in order, the first document's metadata,
+    and each document's headings in one outline. Every document keeps its own page numbers."""
+    first = documents[0]
+    joined = first if len(documents) == 1 else first.copy([p for d in documents for p in d.pages])
+    with _render_errors(settings), deadline(settings.render_timeout):
+        return joined.write_pdf(pdf_identifier=identifier.encode("ascii"), **_OPTIONS)
+
+
+@contextlib.contextmanager
+def _render_errors(settings: Settings):
+    try:
+        yield
     except FatalURLFetchingError as exc:
         cause = exc.__cause__ or exc
         raise RenderError(str(cause)) from None

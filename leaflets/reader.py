@@ -241,6 +241,7 @@ def parse_page(
         h1=heading,
         h1_line=h1[0] if heading else None,
         problems=tuple(problems),
+        aliases=_aliases(meta.get("aliases"), path),
         translations=translations,
     )
 
@@ -266,6 +267,19 @@ def _banned(value: Any, path: str) -> bool:
     if word in _FALSE:
         return False
     raise ContentError(path, f"front matter 'is_banned' must be true or false, not {value!r}")
+
+
+def _aliases(value: Any, path: str) -> tuple[str, ...]:
+    """``aliases:`` is a list of names (or one name); anything else is a content error."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        name = _scalar(item, path, "aliases")
+        if name:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def _translations(value: Any, problems: list[Problem]) -> tuple[tuple[str, str], ...]:

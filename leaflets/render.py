@@ -332,6 +332,7 @@ def page_text(leaflet: Leaflet, personal: Personal | None = None) -> str:
         parts += [f.question + f.answer for f in section.faqs]
     if personal:
         parts += [personal.patient, personal.directions, personal.initials]
+        parts += [personal.strength, personal.quantity]
     return "\n".join(parts)
 
 

@@ -58,6 +58,8 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8000
     serve_token: str | None = None
+    #: Host names the counter answers to besides the address it is bound to (a LAN name).
+    serve_allowed_hosts: tuple[str, ...] = ()
     #: ``[braille]``: grade 1 (uncontracted) or 2 (contracted); None is the language's usual grade.
     braille_grade: int | None = None
     #: Cells a line and lines a page: the common embosser default is 40 × 25.
@@ -172,7 +174,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "lines": ("braille_lines", int),
     },
     "audio": {"rate": ("audio_rate", int), "voice": ("audio_voice", str)},
-    "serve": {"host": ("serve_host", str), "port": ("serve_port", int), "token": ("serve_token", str)},
+    "serve": {
+        "host": ("serve_host", str),
+        "port": ("serve_port", int),
+        "token": ("serve_token", str),
+        "allowed_hosts": ("serve_allowed_hosts", list),
+    },
 }
 
 
@@ -209,9 +216,9 @@ def load_settings(
                     kind = "number" if isinstance(typ, tuple) else typ.__name__
                     raise ConfigError(f"{path}: [{table}] {key} must be a {kind}")
                 if typ is list:
-                    if not all(isinstance(item, str) for item in value):
-                        raise ConfigError(f"{path}: [{table}] {key} must be a list of strings")
-                    value = tuple(value)
+                    if not all(isinstance(v, str) and v.strip() for v in value):
+                        raise ConfigError(f"{path}: [{table}] {key} must be a list of host names")
+                    value = tuple(v.strip() for v in value)
                 if table == "pharmacy":
                     pharmacy[name] = value
                 else:

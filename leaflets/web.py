@@ -2,146 +2,112 @@
 
 Routes (stable, documented in the README):
 
-- ``GET /``: the index, with a search box (``?q=`` works without JavaScript);
-- ``GET /api/search?q=``: the same search as JSON, for the search-as-you-type box;
+- ``GET /``: the counter: search (``?q=`` works without JavaScript) and the prescription;
+- ``GET /api/search?q=``: the same search as JSON (results, and the nearest names when none);
 - ``GET /leaflets/<slug>``: an accessible HTML preview and the print form;
 - ``GET /leaflets/<slug>.pdf?size=&paper=``: the unpersonalised PDF, cached;
-- ``POST /leaflets/<slug>.pdf``: the personalised PDF (form fields ``size``, ``paper``,
-  ``patient``, ``directions``, ``initials``), never cached or logged;
+- ``POST /leaflets/<slug>.pdf``: one personalised leaflet (form fields ``size``, ``paper``,
+  ``patient``, ``directions``, ``strength``, ``quantity``, ``initials``, ``date``);
+- ``POST /prescriptions.pdf``: several leaflets as one PDF (``slug``, ``directions``,
+  ``strength``, ``quantity`` repeated per item), or a JSON body with the access token;
 - ``GET /healthz``; ``GET /static/…``: the screen stylesheet, the script and the fonts.
+
+Personalised PDFs are never cached or logged. Pages are read off the event loop (``Library``),
+and renders run in worker processes (``Renderer``), so a slow page or print holds up nobody else.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures as cf
-import hmac
+import json
 import logging
-import multiprocessing
-from collections import OrderedDict
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import (
-    FileResponse,
-    HTMLResponse,
-    JSONResponse,
-    RedirectResponse,
-    Response,
-)
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from . import assets
-from .characters import strip_forbidden
+from . import assets, prescription
+from .errors import LeafletError, PrescriptionError
 from .i18n import texts
-from .jobs import init_worker
-from .library import Library
+from .library import Library, PageLoading
 from .model import Edition, Leaflet, Personal
 from .render import environment, make_view
 from .settings import PAPERS, SIZES, Settings
+from .web_guard import (
+    COUNTER_POLICY,
+    HEAD_TIMEOUT,
+    PDF_POLICY,
+    POLICY,
+    SECURITY_HEADERS,
+    Guard,
+    HostRules,
+    RedactToken,
+    SecurityHeaders,
+    has_token,
+    is_loopback,
+    slow_client_protocol,
+)
+from .web_pool import RETRY_AFTER, Busy, Renderer
 
 LOGGER = logging.getLogger(__name__)
-FIELD_LIMIT = 200  # characters a pharmacist may type into one field
-BODY_LIMIT = 8 * 1024  # bytes of form body: 3 × 200 characters with room for encoding
-CACHE_ENTRIES = 128
-TOKEN_COOKIE = "leaflets_token"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; font-src 'self'; "
-        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-# -- rendering in worker processes -------------------------------------------------------------
-
-
-def _render(leaflet: Leaflet, settings: Settings, personal: Personal | None) -> bytes:
-    """Runs in a worker: leaflet → PDF bytes. Patient data lives only in this call's memory."""
-    from .pdf import render_pdf
-
-    return render_pdf(leaflet, settings, personal)[0]
-
-
-class Renderer:
-    """A warm pool of WeasyPrint processes (``workers=0``: render in a thread of this process)."""
-
-    def __init__(self, settings: Settings, workers: int):
-        self.settings = settings
-        self.workers = workers
-        self.pool: cf.ProcessPoolExecutor | None = None
-        self.cache: OrderedDict[Edition, bytes] = OrderedDict()
-
-    def start(self) -> None:
-        if self.workers > 0:
-            self.pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=init_worker,
-                initargs=(self.settings, SIZES, PAPERS),
-            )
-            # Warm every worker now, not on a pharmacist's first click.
-            for future in [self.pool.submit(_noop) for _ in range(self.workers)]:
-                future.result()
-
-    def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-    async def pdf(self, leaflet: Leaflet, size: str, paper: str, personal: Personal | None = None) -> bytes:
-        settings = self.settings.replace(size=size, paper=paper)
-        key = Edition.of(leaflet, size, paper)
-        if not personal and key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
-        if self.pool is not None:
-            loop = asyncio.get_running_loop()
-            data = await loop.run_in_executor(self.pool, _render, leaflet, settings, personal)
-        else:
-            data = await run_in_threadpool(_render, leaflet, settings, personal)
-        if not personal:  # patient data never reaches a cache key or a cached value
-            self.cache[key] = data
-            while len(self.cache) > CACHE_ENTRIES:
-                self.cache.popitem(last=False)
-        return data
-
-
-def _noop() -> None:
-    return None
+FIELD_LIMIT = prescription.LIMITS["patient"]
+_ITEM_FIELDS = ("slug", "directions", "strength", "quantity")
+_FIELDS = ("patient", "initials", "date", "size", "paper")
+#: The largest form a prescription needs: every field at its limit, in any script (a character
+#: is at most 3 UTF-8 bytes per UTF-16 unit, 9 bytes once percent-encoded), and no larger.
+BODY_LIMIT = prescription.MAX_ITEMS * sum(
+    len(n) + 2 + 9 * prescription.LIMITS.get(n, prescription.SLUG_LIMIT) for n in _ITEM_FIELDS
+) + sum(len(n) + 2 + 9 * prescription.LIMITS.get(n, 20) for n in _FIELDS)
+MAX_FIELDS = prescription.MAX_ITEMS * len(_ITEM_FIELDS) + len(_FIELDS) + 4
+#: How long the counter waits for its pages at start-up before it serves what it has.
+STARTUP_WAIT = 5.0
 
 
 # -- the application ---------------------------------------------------------------------------
 
 
 def create_app(
-    content_dir: str | Path, settings: Settings, *, workers: int = 2, token: str | None = None
+    content_dir: str | Path,
+    settings: Settings,
+    *,
+    workers: int = 2,
+    token: str | None = None,
+    host: str | None = None,
+    queue_limit: int | None = None,
 ) -> Starlette:
-    library = Library(content_dir, settings)
-    renderer = Renderer(settings, workers)
+    """The counter app. ``host`` is the address it is bound to (default ``[serve] host``): the
+    Host header must name it, or one of ``[serve] allowed_hosts``."""
+    library = Library(content_dir, settings, wait=0)
+    renderer = Renderer(settings, workers, **({"queue_limit": queue_limit} if queue_limit else {}))
     env = environment()
+    hosts = HostRules(host or settings.serve_host, settings.serve_allowed_hosts)
 
-    def page(name: str, status: int = 200, **context) -> HTMLResponse:
+    def page(name: str, status: int = 200, policy: str = POLICY, headers: dict | None = None, **context):
         html = env.get_template(f"web/{name}").render(settings=settings, text=texts("en"), **context)
-        return HTMLResponse(html, status_code=status)
+        # Error pages are built here too, where no middleware adds the headers after us.
+        return HTMLResponse(
+            html,
+            status_code=status,
+            headers={"Content-Security-Policy": policy, **SECURITY_HEADERS, **(headers or {})},
+        )
 
-    def entry_or_404(slug: str):
-        entry = library.get(slug)
+    async def entry_or_404(slug: str, where: str = ""):
+        try:
+            entry = await run_in_threadpool(library.get, slug)
+        except PageLoading as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": str(RETRY_AFTER)}) from None
         if entry is None:
-            raise HTTPException(404, f"No leaflet called “{slug}”.")
+            near = await run_in_threadpool(library.suggest, slug)
+            hint = f" Did you mean {', '.join(e.title for e in near)}?" if near else ""
+            raise HTTPException(404, f"{where}No leaflet called “{slug}”.{hint}")
         if entry.leaflet is None:
-            raise HTTPException(404, f"“{slug}” is not available: {entry.error}")
+            raise HTTPException(404, f"{where}“{slug}” is not available: {entry.error}")
         return entry
 
     def options(values) -> tuple[str, str]:
@@ -157,81 +123,147 @@ def create_app(
         query = request.query_params.get("q", "")
         if len(query) > FIELD_LIMIT:
             raise HTTPException(400, f"The search is limited to {FIELD_LIMIT} characters.")
-        results = library.search(query)
-        return page("index.html", query=query, results=results, total=len(library.entries()))
+        results = await run_in_threadpool(library.search, query)
+        near = await run_in_threadpool(library.suggest, query) if query and not results else []
+        entries = await run_in_threadpool(library.entries)
+        return page(
+            "index.html",
+            policy=COUNTER_POLICY,
+            query=query,
+            results=results,
+            suggestions=near,
+            total=len(entries),
+            loading=library.pending(),
+            sizes=SIZES,
+            papers=PAPERS,
+            limits=prescription.LIMITS,
+            max_items=prescription.MAX_ITEMS,
+        )
+
+    def held(slug: str) -> bool:
+        """Whether the counter holds a printable page for ``slug`` now (never waits for one)."""
+        try:
+            entry = library.get(slug, timeout=0)
+        except PageLoading:
+            return False
+        return bool(entry and entry.leaflet)
 
     async def api_search(request: Request) -> Response:
         query = request.query_params.get("q", "")[:FIELD_LIMIT]
-        hits = library.search(query, limit=50)
-        return JSONResponse(
-            [
-                {
-                    "slug": e.slug,
-                    "title": e.title,
-                    "generic_name": e.leaflet.generic_name if e.leaflet else None,
-                }
-                for e in hits
-            ]
-        )
+        hits = await run_in_threadpool(library.search, query, 50)
+        near = await run_in_threadpool(library.suggest, query) if query and not hits else []
+
+        def item(e):
+            generic = e.leaflet.generic_name if e.leaflet else None
+            return {"slug": e.slug, "title": e.title, "generic_name": generic}
+
+        return JSONResponse({"results": [item(e) for e in hits], "suggestions": [item(e) for e in near]})
 
     async def preview(request: Request) -> Response:
-        entry = entry_or_404(request.path_params["slug"])
+        entry = await entry_or_404(request.path_params["slug"])
         view = make_view(entry.leaflet, settings)
         # "Print in …" the translations the counter holds (a page may name one it lacks).
-        others = [t for t in view.translations if (e := library.get(t.slug)) and e.leaflet]
-        return page("preview.html", leaflet=entry.leaflet, view=view, limit=FIELD_LIMIT, translations=others)
+        others = await run_in_threadpool(lambda: [t for t in view.translations if held(t.slug)])
+        return page(
+            "preview.html", leaflet=entry.leaflet, view=view, limits=prescription.LIMITS, translations=others
+        )
 
-    async def pdf_get(request: Request) -> Response:
-        entry = entry_or_404(request.path_params["slug"])
-        size, paper = options(request.query_params)
-        key = Edition.of(entry.leaflet, size, paper)
-        etag = f'"{key.digest(settings.base_url or "")}"'
-        headers = {
-            "Cache-Control": "private, max-age=300",
-            "ETag": etag,
-            "Content-Disposition": f'inline; filename="{entry.slug}.pdf"',
-        }
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        data = await renderer.pdf(entry.leaflet, size, paper)
-        return Response(data, media_type="application/pdf", headers=headers)
-
-    async def pdf_post(request: Request) -> Response:
-        entry = entry_or_404(request.path_params["slug"])
-        form = await _read_form(request)
-        size, paper = options(form)
-        personal = _personal(form)
-        data = await renderer.pdf(entry.leaflet, size, paper, personal or None)
+    def pdf_response(data: bytes, name: str, headers: dict) -> Response:
         return Response(
             data,
             media_type="application/pdf",
             headers={
-                "Cache-Control": "no-store",
-                "Content-Disposition": f'inline; filename="{entry.slug}.pdf"',
+                "Content-Disposition": disposition(name),
+                "Content-Security-Policy": PDF_POLICY,
+                **headers,
             },
         )
+
+    async def pdf_get(request: Request) -> Response:
+        entry = await entry_or_404(request.path_params["slug"])
+        size, paper = options(request.query_params)
+        etag = f'"{Edition.of(entry.leaflet, size, paper).digest(settings.base_url or "")}"'
+        headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        data = await renderer.pdf(entry.leaflet, size, paper)
+        return pdf_response(data, f"{entry.slug}.pdf", headers)
+
+    async def pdf_post(request: Request) -> Response:
+        entry = await entry_or_404(request.path_params["slug"])
+        fields = await _read_form(request)
+        form = {k: v[0] for k, v in fields.items()}
+        size, paper = options(form)
+        try:
+            rx = prescription.from_form({**fields, "slug": [entry.slug]})
+        except PrescriptionError as exc:
+            raise HTTPException(400, f"{exc}.") from None
+        personal = rx.personal(rx.items[0])  # nothing typed: the plain leaflet, from the cache
+        data = await renderer.pdf(entry.leaflet, size, paper, personal if personal else None)
+        return pdf_response(data, f"{entry.slug}.pdf", {"Cache-Control": "no-store"})
+
+    async def prescriptions_post(request: Request) -> Response:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if kind == "application/json":
+                if not has_token(request, token):
+                    raise HTTPException(
+                        401,
+                        "A JSON prescription needs the access token (Authorization: Bearer); "
+                        "start the counter with --token or [serve] token.",
+                    )
+                rx, form = prescription.from_mapping(await _read_json(request))
+            else:
+                fields = await _read_form(request)
+                if len(fields.get("slug", [])) > prescription.MAX_ITEMS:
+                    raise HTTPException(
+                        413, f"A prescription holds at most {prescription.MAX_ITEMS} medicines."
+                    )
+                rx = prescription.from_form(fields)
+                form = {k: v[0] for k, v in fields.items() if k in ("size", "paper")}
+        except PrescriptionError as exc:
+            raise HTTPException(400, f"{exc}.") from None
+        size, paper = options(form)
+        leaflets = []
+        for number, item in enumerate(rx.items, 1):
+            entry = await entry_or_404(item.page, f"Item {number}: ")
+            leaflets.append(entry.leaflet)
+        data = await renderer.prescription(leaflets, rx, size, paper)
+        return pdf_response(data, prescription.file_name(rx), {"Cache-Control": "no-store"})
 
     async def alternative(request: Request) -> Response:
         """Braille (BRF) and audio (MP3). A POST carries the same patient fields as the PDF, in
         the body only, and its answer is never stored."""
-        entry = entry_or_404(request.path_params["slug"])
+        entry = await entry_or_404(request.path_params["slug"])
         fmt = "brf" if request.url.path.endswith(".brf") else "audio"
-        personal = _personal(await _read_form(request)) if request.method == "POST" else None
-        data = await run_in_threadpool(_alternative, entry.leaflet, settings, fmt, personal or None)
+        personal = None
+        if request.method == "POST":
+            fields = await _read_form(request)
+            try:
+                rx = prescription.from_form({**fields, "slug": [entry.slug]})
+            except PrescriptionError as exc:
+                raise HTTPException(400, f"{exc}.") from None
+            personal = rx.personal(rx.items[0]) or None
+        data = await run_in_threadpool(_alternative, entry.leaflet, settings, fmt, personal)
         kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
         name = f"{entry.slug}.{'brf' if fmt == 'brf' else 'mp3'}"
         cache = "no-store" if personal else "private, max-age=300"
-        headers = {"Cache-Control": cache, "Content-Disposition": f'attachment; filename="{name}"'}
+        headers = {"Cache-Control": cache, "Content-Disposition": disposition(name, "attachment")}
         return Response(data, media_type=kind, headers=headers)
 
     async def healthz(request: Request) -> Response:
-        entries = library.entries()
+        entries = await run_in_threadpool(library.entries)
+        pool = renderer.health()
+        ok = pool["state"] in ("ok", "restarting")
         return JSONResponse(
             {
-                "status": "ok",
+                "status": "ok" if ok else "degraded",
                 "leaflets": sum(e.leaflet is not None for e in entries),
+                "loading": library.pending(),
                 "workers": renderer.workers,
-            }
+                "pool": pool,
+            },
+            status_code=200 if ok else 503,
         )
 
     static_files = {
@@ -250,21 +282,46 @@ def create_app(
             raise HTTPException(404, "Not found.")
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
+    def error_page(status: int, message: str, headers: dict | None = None) -> Response:
+        # An error is never cached: the next try renders again.
+        return page(
+            "error.html",
+            status=status,
+            status_code=status,
+            message=message,
+            headers={"Cache-Control": "no-store", **(headers or {})},
+        )
+
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        return page("error.html", status=exc.status_code, status_code=exc.status_code, message=exc.detail)
+        return error_page(exc.status_code, exc.detail, exc.headers)
+
+    async def busy(request: Request, exc: Busy) -> Response:
+        return error_page(503, str(exc), {"Retry-After": str(RETRY_AFTER)})
+
+    async def leaflet_error(request: Request, exc: LeafletError) -> Response:
+        LOGGER.warning("print failed: %s", exc)  # the page's fault, never the patient's data
+        return error_page(500, f"The leaflet could not be printed: {exc}")
+
+    async def crash(request: Request, exc: Exception) -> Response:
+        LOGGER.error("unexpected %s on %s", type(exc).__name__, request.url.path)
+        return error_page(500, "Something went wrong on the counter; the error is in its log.")
 
     @asynccontextmanager
     async def lifespan(app):
         await run_in_threadpool(renderer.start)
+        # Serve what is read after a moment; a page that takes longer is read on.
+        await run_in_threadpool(library.wait, STARTUP_WAIT)
         try:
             yield
         finally:
             await run_in_threadpool(renderer.stop)
+            library.close()
 
     routes = [
         Route("/", index),
         Route("/api/search", api_search),
         Route("/healthz", healthz),
+        Route("/prescriptions.pdf", prescriptions_post, methods=["POST"]),
         Route("/leaflets/{slug:str}.pdf", pdf_get, methods=["GET"]),
         Route("/leaflets/{slug:str}.pdf", pdf_post, methods=["POST"]),
         Route("/leaflets/{slug:str}.brf", alternative, methods=["GET", "POST"]),
@@ -272,33 +329,31 @@ def create_app(
         Route("/leaflets/{slug:str}", preview),
         Route("/static/{path:path}", static),
     ]
-    middleware = [Middleware(SecurityHeaders), Middleware(TokenGate, token=token)]
+    middleware = [Middleware(SecurityHeaders), Middleware(Guard, hosts=hosts, token=token)]
     app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={
+            HTTPException: http_error,
+            Busy: busy,
+            LeafletError: leaflet_error,
+            Exception: crash,
+        },
     )
     app.state.library = library
     app.state.renderer = renderer
     return app
 
 
-def _personal(form: dict[str, str]) -> Personal:
-    fields = {}
-    for name in ("patient", "directions", "initials"):
-        # One line, and no control character (NUL, ESC, C1 …): they are not words, and break XML.
-        value = " ".join(strip_forbidden(form.get(name, ""))[0].split())
-        if len(value) > FIELD_LIMIT:
-            raise HTTPException(400, f"{name} is limited to {FIELD_LIMIT} characters.")
-        fields[name] = value
-    return Personal(**fields)
+def disposition(name: str, kind: str = "inline") -> str:
+    """RFC 6266: an ASCII fallback, and the real name (any script) as ``filename*``."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _alternative(leaflet: Leaflet, settings: Settings, fmt: str, personal: Personal | None) -> bytes:
     """BRF or MP3 bytes; a missing tool or a language without a voice is a 503 with its reason."""
-    from .errors import LeafletError
-
     try:
         if fmt == "brf":
             from .braille import brf_bytes
@@ -311,83 +366,53 @@ def _alternative(leaflet: Leaflet, settings: Settings, fmt: str, personal: Perso
         raise HTTPException(503, str(exc)) from None
 
 
-async def _read_form(request: Request) -> dict[str, str]:
-    """An urlencoded form body, refused past BODY_LIMIT bytes (413) before it is all read."""
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused past ``limit`` bytes (413) before it is all read, and within
+    HEAD_TIMEOUT seconds of the request (408): a slow client holds nothing for long."""
+    import asyncio
+
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > BODY_LIMIT):
+    if length is not None and (not length.isdigit() or int(length) > limit):
         raise HTTPException(413, "The form is too large.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > BODY_LIMIT:
-            raise HTTPException(413, "The form is too large.")
+    body = bytearray()
+
+    async def read() -> None:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise HTTPException(413, "The form is too large.")
+
+    try:
+        await asyncio.wait_for(read(), HEAD_TIMEOUT)
+    except TimeoutError:
+        raise HTTPException(408, "The form took too long to arrive.") from None
+    except ClientDisconnect:
+        raise HTTPException(400, "The form did not arrive.") from None
+    return bytes(body)
+
+
+async def _read_form(request: Request) -> dict[str, list[str]]:
+    """An urlencoded form body: every value of every field, in order."""
+    body = await _read_body(request, BODY_LIMIT)
     kind = request.headers.get("content-type", "").split(";")[0].strip()
     if body and kind != "application/x-www-form-urlencoded":
         raise HTTPException(400, "Send the form as application/x-www-form-urlencoded.")
     try:
-        parsed = parse_qs(
-            body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=20
+        return parse_qs(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FIELDS
         )
-    except (UnicodeDecodeError, ValueError):
+    except UnicodeDecodeError:
         raise HTTPException(400, "The form could not be read.") from None
-    return {k: v[0] for k, v in parsed.items()}
+    except ValueError:  # more fields than any prescription has
+        raise HTTPException(413, "The form has too many fields.") from None
 
 
-class SecurityHeaders:
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def with_headers(message):
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
-class TokenGate:
-    """Off loopback every request needs the access token: a cookie set by visiting
-    ``/?token=…`` once, or an ``Authorization: Bearer …`` header."""
-
-    def __init__(self, app, token: str | None):
-        self.app = app
-        self.token = token
-
-    async def __call__(self, scope, receive, send):
-        if self.token is None or scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        request = Request(scope)
-        offered = request.query_params.get("token")
-        if offered is not None and _same(offered, self.token):
-            # Trade the URL token for a cookie at once, so it leaves the address bar and history.
-            response = RedirectResponse(request.url.remove_query_params("token"), status_code=303)
-            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
-            return await response(scope, receive, send)
-        auth = request.headers.get("authorization", "")
-        candidates = [request.cookies.get(TOKEN_COOKIE, ""), auth.removeprefix("Bearer ").strip()]
-        if any(c and _same(c, self.token) for c in candidates):
-            return await self.app(scope, receive, send)
-        response = HTMLResponse(
-            "<!DOCTYPE html><html lang=en><title>Access token required</title>"
-            "<h1>Access token required</h1><p>Open the address with ?token=… once.</p></html>",
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer", **SECURITY_HEADERS},
-        )
-        return await response(scope, receive, send)
-
-
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
-def is_loopback(host: str) -> bool:
-    return host in LOOPBACK or host.startswith("127.")
+async def _read_json(request: Request):
+    body = await _read_body(request, BODY_LIMIT)
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise HTTPException(400, "The JSON body could not be read.") from None
 
 
 def serve(
@@ -397,8 +422,21 @@ def serve(
     import uvicorn
 
     app = create_app(
-        content_dir, settings, workers=workers, token=None if is_loopback(host) and not token else token
+        content_dir,
+        settings,
+        workers=workers,
+        token=None if is_loopback(host) and not token else token,
+        host=host,
     )
+    logging.getLogger("uvicorn.access").addFilter(RedactToken())
     uvicorn.run(
-        app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False, access_log=True
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        server_header=False,
+        proxy_headers=False,
+        access_log=True,
+        http=slow_client_protocol(),
+        timeout_keep_alive=5,
     )

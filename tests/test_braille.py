@@ -268,7 +268,11 @@ def test_counter_offers_braille_and_audio(settings):
 
     from leaflets.web import create_app
 
-    with TestClient(create_app(ROOT / "content", settings, workers=0)) as client:
+    # The counter answers at its bound address, and takes POSTs from its own pages only.
+    app = create_app(ROOT / "content", settings, workers=0)
+    with TestClient(
+        app, base_url="http://127.0.0.1:8000", headers={"Origin": "http://127.0.0.1:8000"}
+    ) as client:
         preview = client.get("/leaflets/baclofen").text
         assert 'href="/leaflets/baclofen.brf"' in preview and ">Braille (BRF)<" in preview
         assert 'href="/leaflets/baclofen.mp3"' in preview and ">Audio<" in preview

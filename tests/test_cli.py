@@ -166,7 +166,20 @@ def test_every_usage_mistake_is_one_error_line_and_status_2(run, args):
 
 def test_unknown_page_says_did_you_mean(run):
     result = run("render", "baclofn")
-    assert "did you mean 'Baclofen'?" in result.output or "did you mean 'baclofen'?" in result.output
+    assert "did you mean 'baclofen'?" in result.output  # one name per page, not its slug and its title
+    # The counter's own fuzzy search: a brand name with a typo, from a page's aliases.
+    assert "did you mean 'Ventolin'?" in run("render", "ventolim").output
+
+
+def test_a_page_is_found_by_its_brand_name(run, tmp_path):
+    result = run("render", "Nurofen", "-o", str(tmp_path / "n.pdf"))
+    assert result.exit_code == 0, result.output
+    assert (
+        "Ibuprofen"
+        in subprocess.run(
+            ["pdftotext", str(tmp_path / "n.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 def test_an_error_names_the_flag_that_set_the_value(run, tmp_path):

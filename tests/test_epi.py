@@ -455,8 +455,10 @@ def test_the_counter_serves_official_leaflets(mixed):
 
     from leaflets.web import create_app
 
-    with TestClient(create_app(mixed, SETTINGS, workers=0)) as client:
-        hits = client.get("/api/search", params={"q": "morphine"}).json()
+    app = create_app(mixed, SETTINGS, workers=0)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:  # the bound address
+        app.state.library.wait(120)
+        hits = client.get("/api/search", params={"q": "morphine"}).json()["results"]
         assert [h["slug"] for h in hits] == ["morphine"]
         page = client.get("/leaflets/cough")
         assert page.status_code == 200 and "Drug Facts" not in page.text  # prints what it says

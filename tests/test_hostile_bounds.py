@@ -7,11 +7,14 @@ is refused before any parser runs, instead of timing anything.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import operator
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,7 @@ from leaflets.library import Library
 from leaflets.pdf import html_to_pdf
 from leaflets.reader import parse_page
 from leaflets.web import create_app
+from leaflets.web_pool import Renderer
 
 HEAD = "---\ntitle: Zomirex\n---\n\n# Zomirex\n\n"
 BODY = (
@@ -133,6 +137,29 @@ def test_a_slow_html_parse_is_stopped_by_the_deadline():
         html_to_pdf(html, Settings(render_timeout=0.2), identifier="0" * 32, stylesheets=False)
 
 
+def test_a_counter_print_past_its_wall_clock_limit_is_killed_and_the_counter_goes_on():
+    """The counter's backstop (``jobs.wall_clock_limit``, the same rule as a build job's): a
+    worker stuck where the in-worker deadline cannot reach is killed with its pool, the print
+    fails with the reason, and the next print runs on a fresh pool."""
+    renderer = Renderer(Settings(), workers=1)
+    renderer.start()
+
+    async def stuck_then_well():
+        stuck = list(renderer.pool._processes.values())
+        with pytest.raises(RenderError, match=r"longer than 0\.5 s and was stopped"):
+            await renderer.run(time.sleep, 120, seconds=0.5)
+        for process in stuck:
+            process.join(timeout=10)
+        assert not any(process.is_alive() for process in stuck)
+        assert renderer.health()["state"] == "ok" and renderer.health()["restarts"] == 1
+        assert await renderer.run(operator.add, 2, 3, seconds=60) == 5
+
+    try:
+        asyncio.run(stuck_then_well())
+    finally:
+        renderer.stop()
+
+
 # -- §2 no traceback --------------------------------------------------------------------------------
 
 DEEP_FLOW = "---\ntitle: Zomirex\nextra: " + "[" * 3000 + "]" * 3000 + "\n---\n" + BODY
@@ -211,7 +238,9 @@ def test_control_characters_are_stripped_from_the_patient_fields(tmp_path):
     content = tmp_path / "content"
     content.mkdir()
     (content / "zomirex.md").write_text(GOOD)
-    with TestClient(create_app(content, Settings(base_url=BASE_URL), workers=0)) as client:
+    app = create_app(content, Settings(base_url=BASE_URL), workers=0)
+    here = "http://127.0.0.1:8000"  # the bound address, and a form from the counter's own page
+    with TestClient(app, base_url=here, headers={"Origin": here}) as client:
         response = client.post(
             "/leaflets/zomirex.pdf",
             data={
