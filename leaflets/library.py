@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from .discover import page_files
 from .errors import LeafletError
+from .labels import without_bracketed
 from .model import Leaflet
 from .reader import read_page
 from .sanitize import text_of
@@ -56,7 +57,7 @@ def alternate_names(leaflet: Leaflet) -> list[str]:
             label, colon, rest = text.partition(":")
             if colon and len(label) <= 40:
                 text = rest
-            text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
+            text = without_bracketed(text)
             for piece in re.split(r"[,;/]|\band\b|\bor\b", text):
                 piece = piece.strip(" .™®")
                 if piece and len(piece) <= 60 and len(piece.split()) <= 4:

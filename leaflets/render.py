@@ -20,6 +20,7 @@ from markupsafe import Markup
 from . import __version__, assets
 from .errors import LeafletError
 from .i18n import language_name, texts
+from .labels import without_bracketed
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .paths import quote_path
 from .qr import qr_svg
@@ -236,7 +237,7 @@ def _ranked(sections: tuple[Section, ...], title_words: set[str]) -> list[tuple[
             )
             # An ingredient's block ("Amoxicillin", named in the title) is printed where its first
             # section would be; any other block of sections is "any other section".
-            name = _words(re.sub(r"\(.*?\)", " ", section.label))
+            name = _words(without_bracketed(section.label, "()", same_line=True))
             ingredient = bool(name) and name <= title_words
             rank = min((r for r, _, _ in inner), default=_RANK[Kind.OTHER])
             ranked.append((max(rank, 1) if ingredient else _RANK[Kind.OTHER], index, block))
