@@ -325,3 +325,26 @@ def test_bracket_scan_time_grows_about_linearly(unit, same_line):
         describe=lambda size: f"{size:,} characters of {unit!r}",
     )
     assert problem is None, problem
+
+
+class _Counted(str):
+    """A text that counts the characters its ``find`` calls look at."""
+
+    looked = 0
+
+    def find(self, sub, start=0, *args):
+        found = str.find(self, sub, start, *args)
+        _Counted.looked += (len(self) if found == -1 else found + 1) - start
+        return found
+
+
+@pytest.mark.parametrize("unit", ["(", "(a", "[", "([", "(\n", "(a)", "a"])
+@pytest.mark.parametrize("same_line", [False, True])
+def test_the_bracket_scan_looks_at_each_character_a_bounded_number_of_times(unit, same_line):
+    """Linear by construction, not only by the clock (a rescan per bracket is C-fast, and hides
+    behind the loop's own cost at sizes a test can time): five searches at most (two openers,
+    two closers, the newline), each remembered until the scan passes what it found."""
+    text = _Counted(_text(unit, 20_000, "]"))
+    _Counted.looked = 0
+    bracketed(text, same_line=same_line)
+    assert _Counted.looked <= 5 * len(text) + 5, f"{_Counted.looked:,} characters looked at"
