@@ -14,14 +14,14 @@ import re
 import shutil
 import struct
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .errors import MissingSystemPackageError, RenderError
 from .files import write_atomic
-from .model import Leaflet, Personal
-from .reading import HEADING, ITEM, Reading, reading_order
+from .model import Leaflet, Personal, Prescription
+from .reading import HEADING, ITEM, Reading, reading_order, summary_reading
 from .settings import Settings
 
 SAMPLE_RATE = 22050  # espeak-ng's output: 16-bit mono
@@ -200,16 +200,43 @@ def tag(mp3: bytes, reading: Reading, timed: list[tuple[str, int, int]], setting
 def mp3_bytes(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[bytes, int]:
     """The spoken leaflet as MP3 bytes, and its number of chapters."""
     reading = reading_order(leaflet, settings, personal)
-    voice = voice_for(reading.lang, settings)
-    parts = chapters(reading)
+    return _record(reading, [(reading, chapters(reading))], settings)
+
+
+def prescription_mp3(leaflets: list[Leaflet], rx: Prescription, settings: Settings) -> tuple[bytes, int]:
+    """A prescription as one MP3: the summary first (directions as typed), then each
+    personalised leaflet in its own voice, each chapter titled with its medicine."""
+    from .prescription import long_date, summary_lang, title
+
+    lang = summary_lang(rx, leaflets)
+    rows = [(leaflet, item, None) for leaflet, item in zip(leaflets, rx.items, strict=True)]
+    summary = summary_reading(rows, rx, lang, title(rx, lang), long_date(rx.date, lang))
+    spoken = [(summary, chapters(summary))]
+    for leaflet, item in zip(leaflets, rx.items, strict=True):
+        reading = reading_order(leaflet, settings, rx.personal(item))
+        first, *rest = chapters(reading)  # the leaflet's title, then its sections under its name
+        named = [replace(c, title=f"{reading.title}: {c.title}") for c in rest]
+        spoken.append((reading, [first, *named]))
+    return _record(summary, spoken, settings)
+
+
+def _record(
+    about: Reading, spoken: list[tuple[Reading, list[Chapter]]], settings: Settings
+) -> tuple[bytes, int]:
+    """Speak each reading's chapters in its language's voice, encode once, tag as ``about``."""
     pcm = bytearray()
     timed: list[tuple[str, int, int]] = []
-    for chapter in parts:
-        start = len(pcm) // 2 * 1000 // SAMPLE_RATE
-        pcm += speak(chapter.ssml(reading.lang), voice, settings.audio_rate, settings.render_timeout)
-        timed.append((chapter.title, start, len(pcm) // 2 * 1000 // SAMPLE_RATE))
+    for reading, parts in spoken:
+        try:
+            voice = voice_for(reading.lang, settings)
+        except RenderError as exc:  # say which medicine has no voice
+            raise type(exc)(f"{reading.title}: {exc}") from None
+        for chapter in parts:
+            start = len(pcm) // 2 * 1000 // SAMPLE_RATE
+            pcm += speak(chapter.ssml(reading.lang), voice, settings.audio_rate, settings.render_timeout)
+            timed.append((chapter.title, start, len(pcm) // 2 * 1000 // SAMPLE_RATE))
     mp3 = encode_mp3(bytes(pcm), settings.render_timeout)
-    return tag(mp3, reading, timed, settings), len(timed)
+    return tag(mp3, about, timed, settings), len(timed)
 
 
 def write_mp3(

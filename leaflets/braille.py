@@ -19,8 +19,9 @@ from pathlib import Path
 
 from .errors import MissingSystemPackageError, RenderError
 from .files import write_atomic
-from .model import Leaflet, Personal
-from .reading import HEADING, ITEM, Line, Part, Reading, reading_order
+from .i18n import texts
+from .model import Leaflet, Personal, Prescription
+from .reading import HEADING, ITEM, Line, Part, Reading, reading_order, summary_reading
 from .settings import Settings
 
 #: North American ASCII braille: the 64 six-dot cells are the characters space to underscore.
@@ -224,10 +225,11 @@ class _Pages:
                 self.new_page()
             self.pages[-1].append(row)
 
-    def render(self) -> tuple[bytes, int]:
+    def render(self, first: int = 1) -> tuple[bytes, int]:
+        """The pages as BRF, numbered from ``first`` (a prescription numbers straight through)."""
         out = []
         total = len(self.pages)
-        for n, page in enumerate(self.pages, 1):
+        for n, page in enumerate(self.pages, first):
             while page and not page[-1]:
                 page.pop()
             number = self.number(n)
@@ -259,6 +261,11 @@ def wrap(cells: str, width: int, first: int = 0, rest: int = 0, cont: str = "-")
 
 
 def layout(reading: Reading, settings: Settings, pharmacy_lines: list[str]) -> tuple[bytes, int]:
+    return _fill(reading, settings, pharmacy_lines).render()
+
+
+def _fill(reading: Reading, settings: Settings, pharmacy_lines: list[str]) -> _Pages:
+    """The reading laid out on braille pages: a title page, then the parts."""
     table = table_for(reading.lang, settings)
     tr = Translator(table, reading.text)
     cells, width = settings.braille_cells, settings.braille_cells
@@ -303,7 +310,7 @@ def layout(reading: Reading, settings: Settings, pharmacy_lines: list[str]) -> t
     pages.new_page()
     for part in reading.parts:
         _part(part, pages, tr, heading, width, cont)
-    return pages.render()
+    return pages
 
 
 def _part(part: Part, pages: _Pages, tr, heading, width: int, cont: str) -> None:
@@ -334,6 +341,39 @@ def brf_bytes(leaflet: Leaflet, settings: Settings, personal: Personal | None = 
     """The leaflet as BRF bytes, and its number of braille pages."""
     reading = reading_order(leaflet, settings, personal)
     return layout(reading, settings, pharmacy_lines(settings, reading.text))
+
+
+def prescription_brf(leaflets: list[Leaflet], rx: Prescription, settings: Settings) -> tuple[bytes, int]:
+    """A prescription as one BRF: the summary (directions as typed, and the braille page where
+    each leaflet starts), then each personalised leaflet from its own title page, the pages
+    numbered straight through."""
+    from .prescription import long_date, settle, summary_lang, title
+
+    lang = summary_lang(rx, leaflets)
+    text = texts(lang)
+    bodies = []
+    for leaflet, item in zip(leaflets, rx.items, strict=True):
+        reading = reading_order(leaflet, settings, rx.personal(item))
+        try:
+            bodies.append(_fill(reading, settings, pharmacy_lines(settings, reading.text)))
+        except RenderError as exc:  # say which medicine has no braille table
+            raise type(exc)(f"{leaflet.source}: {exc}") from None
+
+    def summary(first_pages: int) -> _Pages:
+        starts, at = [], first_pages + 1
+        for body in bodies:
+            starts.append(at)
+            at += len(body.pages)
+        rows = list(zip(leaflets, rx.items, starts, strict=True))
+        reading = summary_reading(rows, rx, lang, title(rx, lang), long_date(rx.date, lang))
+        return _fill(reading, settings, pharmacy_lines(settings, text))
+
+    out, at = [], 1
+    for pages in (settle(summary), *bodies):
+        data, count = pages.render(first=at)
+        out.append(data)
+        at += count
+    return b"".join(out), at - 1
 
 
 def write_brf(

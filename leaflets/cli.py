@@ -239,15 +239,18 @@ def render(pages, output, fmt, prescription_file, size, paper, base_url, config)
 
 
 def _render_prescription(pages, source, output, fmt, settings: Settings) -> None:
-    """Several pages (or a --prescription file's items) as one PDF with a summary page."""
+    """Several pages (or a --prescription file's items) as one PDF with a summary page (or one
+    BRF or MP3 with the summary first)."""
+    from dataclasses import replace
+
     from .files import write_atomic
-    from .model import Item, Prescription
+    from .model import Item
     from .prescription import build, read_prescription, render_prescription
     from .reader import read_page
     from .render import leaflet_url, without_qr
 
-    if fmt != "pdf":
-        raise click.UsageError("a prescription of several pages is printed as one PDF (--format pdf)")
+    if fmt == "html":
+        raise click.UsageError("a prescription of several pages is one PDF, BRF or MP3, not HTML")
     if source is not None:
         if pages:
             raise click.UsageError(
@@ -266,23 +269,33 @@ def _render_prescription(pages, source, output, fmt, settings: Settings) -> None
         leaflets.append(leaflet)
     if any(leaflet_url(lf, settings) is None for lf in leaflets):
         LOGGER.warning(without_qr())
-    rx = Prescription(  # from here on, items name the page's slug, not what was typed
+    rx = replace(  # from here on, items name the page's slug, not what was typed
+        rx,
         items=tuple(
             Item(lf.slug, i.directions, i.strength, i.quantity)
             for lf, i in zip(leaflets, rx.items, strict=True)
         ),
-        patient=rx.patient,
-        initials=rx.initials,
-        date=rx.date,
     )
-    data, count = render_prescription(leaflets, rx, settings)
+    if fmt == "pdf":
+        data, count = render_prescription(leaflets, rx, settings)
+        said = f"{count} pages, {settings.size} print"
+    elif fmt == "brf":
+        from .braille import prescription_brf
+
+        data, count = prescription_brf(leaflets, rx, settings)
+        said = f"{count} braille pages"
+    else:
+        from .audio import prescription_mp3
+
+        data, count = prescription_mp3(leaflets, rx, settings)
+        said = f"{count} chapters"
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    target = output_path(output, "pdf", "prescription")
+    target = output_path(output, fmt, "prescription")
     write_atomic(data, target)
-    click.echo(f"wrote {target} ({len(leaflets)} leaflets, {count} pages, {settings.size} print)")
+    click.echo(f"wrote {target} ({len(leaflets)} leaflets, {said})")
 
 
 def output_format(output: str | None, fmt: str | None) -> str:

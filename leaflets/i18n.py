@@ -46,6 +46,12 @@ MESSAGES: dict[str, str] = {
     "strength": N_("Strength and form"),
     "quantity": N_("Quantity"),
     "dispensed": N_("Dispensed"),
+    "your_medicines": N_("Your medicines"),
+    "date": N_("Date"),
+    "leaflet": N_("Leaflet"),
+    "starts_on": N_("page {page}"),
+    "pack_count": N_("Medicines in this pack: {count}"),
+    "prescription_title": N_("Prescription, {date}"),
     "general_info": N_("general information"),
     "pdf_standard": N_("Printable PDF (standard print)"),
     "pdf_large": N_("Printable PDF (large print)"),
@@ -83,7 +89,7 @@ MESSAGES: dict[str, str] = {
     "patient_name": N_("Patient’s name"),
     "optional": N_("(optional)"),
     "optional_printed": N_("(optional; printed on every page)"),
-    "date": N_("Dispensing date"),
+    "dispensing_date": N_("Dispensing date"),
     "initials": N_("Pharmacist’s initials"),
     "remembered": N_("(remembered on this computer)"),
     "type_size": N_("Type size"),
@@ -142,6 +148,9 @@ MESSAGES: dict[str, str] = {
     "refused_text": N_("This form was sent from another site, so it was not printed."),
     "token_title": N_("Access token required"),
     "token_text": N_("Open the address with ?token=… once."),
+    "preparing_file": N_("Preparing the {format} file…"),
+    "not_made": N_("Not made: {reason}"),
+    "file_saved": N_("The {format} file is saved."),
 }
 
 

@@ -133,6 +133,8 @@ class Prescription:
     initials: str = ""
     #: The dispensing date, ISO (YYYY-MM-DD).
     date: str = ""
+    #: The summary page's language; empty: the leaflets' own when they share one, else English.
+    lang: str = ""
 
     def personal(self, item: Item) -> Personal:
         return Personal(

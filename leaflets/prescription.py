@@ -22,18 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PrescriptionError, RenderError
+from .i18n import texts
 from .model import Item, Leaflet, Prescription
-from .scripts import typesetting
+from .scripts import direction, typesetting
 from .settings import Settings
 
 MAX_ITEMS = 20
 #: Characters a pharmacist may type into each field (the counter's ``maxlength``).
-LIMITS = {"patient": 200, "initials": 200, "directions": 200, "strength": 200, "quantity": 200}
+LIMITS = {"patient": 200, "initials": 200, "directions": 200, "strength": 200, "quantity": 200, "lang": 35}
 SLUG_LIMIT = 100
 #: C0 and C1 control characters: never printed, whatever was pasted.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ITEM_KEYS = {"page", "slug", "directions", "strength", "quantity"}
-_TOP_KEYS = {"patient", "initials", "date", "items", "size", "paper"}
+_TOP_KEYS = {"patient", "initials", "date", "lang", "items", "size", "paper"}
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 
 
 def clean(value: Any, name: str, where: str = "") -> str:
@@ -65,8 +67,21 @@ def parse_date(value: Any, where: str = "") -> str:
         raise PrescriptionError(f"{where}date must be a date like 2026-12-01") from None
 
 
+def parse_lang(value: Any, where: str = "") -> str:
+    """The summary's language tag (``ar``, ``zh-CN``), or "" for the leaflets' own."""
+    tag = clean(value, "lang", where)
+    if tag and not _LANG.fullmatch(tag):
+        raise PrescriptionError(f"{where}lang must be a language tag like 'en' or 'zh-CN', not {tag!r}")
+    return tag
+
+
 def build(
-    items: list[Mapping[str, Any]], patient: Any = "", initials: Any = "", date: Any = None, where: str = ""
+    items: list[Mapping[str, Any]],
+    patient: Any = "",
+    initials: Any = "",
+    date: Any = None,
+    where: str = "",
+    lang: Any = "",
 ) -> Prescription:
     """A checked Prescription: 1 to MAX_ITEMS items, each field within its limit, no item twice."""
     if not items:
@@ -99,6 +114,7 @@ def build(
         patient=clean(patient, "patient", where),
         initials=clean(initials, "initials", where),
         date=parse_date(date, where),
+        lang=parse_lang(lang, where),
     )
 
 
@@ -113,7 +129,8 @@ def from_mapping(data: Any, where: str = "") -> tuple[Prescription, dict[str, st
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise PrescriptionError(f"{where}'items' must be a list of tables, one per medicine")
     options = {k: clean(data[k], k, where) for k in ("size", "paper") if data.get(k)}
-    return build(items, data.get("patient"), data.get("initials"), data.get("date"), where), options
+    rx = build(items, data.get("patient"), data.get("initials"), data.get("date"), where, data.get("lang"))
+    return rx, options
 
 
 def from_form(fields: Mapping[str, list[str]]) -> Prescription:
@@ -130,8 +147,8 @@ def from_form(fields: Mapping[str, list[str]]) -> Prescription:
         {"slug": slug, **{name: values[n] if values else "" for name, values in columns.items()}}
         for n, slug in enumerate(slugs)
     ]
-    first = {k: (fields.get(k) or [""])[0] for k in ("patient", "initials", "date")}
-    return build(items, first["patient"], first["initials"], first["date"] or None)
+    first = {k: (fields.get(k) or [""])[0] for k in ("patient", "initials", "date", "lang")}
+    return build(items, first["patient"], first["initials"], first["date"] or None, lang=first["lang"])
 
 
 def read_prescription(source: str) -> tuple[Prescription, dict[str, str]]:
@@ -154,14 +171,31 @@ def read_prescription(source: str) -> tuple[Prescription, dict[str, str]]:
     return from_mapping(data, where)
 
 
-def long_date(iso: str) -> str:
+def long_date(iso: str, lang: str = "en") -> str:
+    """ "2 December 2026", in ``lang`` (CLDR's long date form, through Babel)."""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date
+
     day = dt.date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"
+    tag = "en-GB" if lang.lower() == "en" else lang  # day before month, as the leaflets print it
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale("en")
+    return format_date(day, format="long", locale=locale)
 
 
-def title(prescription: Prescription) -> str:
-    """The PDF's title and file name: the date, never the patient."""
-    return f"Prescription, {long_date(prescription.date)}"
+def summary_lang(prescription: Prescription, leaflets: list[Leaflet]) -> str:
+    """The language of the summary page: as asked, else the leaflets' when they share one."""
+    if prescription.lang:
+        return prescription.lang
+    langs = {leaflet.lang for leaflet in leaflets}
+    return langs.pop() if len(langs) == 1 else "en"
+
+
+def title(prescription: Prescription, lang: str = "en") -> str:
+    """The PDF's title: the date, never the patient."""
+    return texts(lang)["prescription_title"].format(date=long_date(prescription.date, lang))
 
 
 def file_name(prescription: Prescription) -> str:
@@ -197,21 +231,25 @@ def render_prescription(
             prescription=prescription,
             rows=rows,
             settings=settings,
-            title=title(prescription),
-            date=long_date(prescription.date),
+            title=title(prescription, lang),
+            date=long_date(prescription.date, lang),
+            text=texts(lang),
+            lang=lang,
+            dir=direction(lang),
         )
         # The summary prints patient and medicine names, which may be in any script.
-        ts = typesetting("en", html)
+        ts = typesetting(lang, html)
         return pdf.html_to_document(html, settings, typesetting=ts)
 
-    cover = _settle(summary)
+    lang = summary_lang(prescription, leaflets)
+    cover = settle(summary)
     key = [prescription.date, settings.size, settings.paper, *(lf.revision for lf in leaflets)]
     ident = hashlib.md5(":".join(key).encode()).hexdigest()
     data = pdf.documents_to_pdf([cover, *documents], settings, identifier=ident)
     return data, len(cover.pages) + sum(counts)
 
 
-def _settle(summary: Callable[[int], Any]):
+def settle(summary: Callable[[int], Any]):
     """Lay out the summary until the page numbers it prints agree with its own length (a long
     prescription's summary may take two pages, which moves every leaflet on by one)."""
     guess = 1

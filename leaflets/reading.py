@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .i18n import texts
-from .model import Leaflet, Personal
+from .model import Item, Leaflet, Personal, Prescription
 from .render import Block, GroupView, leaflet_url, print_blocks
 from .settings import Settings
 
@@ -85,6 +85,30 @@ def reading_order(leaflet: Leaflet, settings: Settings, personal: Personal | Non
         trace=trace,
         text=text,
     )
+
+
+def summary_reading(
+    rows: list[tuple[Leaflet, Item, int | None]], rx: Prescription, lang: str, title: str, date: str
+) -> Reading:
+    """A prescription's "Your medicines" page, read as the print reads it: who and when, then
+    each medicine with what the pharmacist typed, exactly, and the page its leaflet starts on
+    (None where pages are not counted, as in speech)."""
+    text = texts(lang)
+    facts = [(text["patient"], rx.patient), (text["date"], date), (text["pharmacist"], rx.initials)]
+    lines = [Line(PARA, f"{label}: {_clean(value)}") for label, value in facts if value.strip()]
+    for leaflet, item, start in rows:
+        lines.append(Line(HEADING, leaflet.title))
+        fields = [
+            (text["strength"], item.strength),
+            (text["quantity"], item.quantity),
+            (text["directions"], item.directions),
+        ]
+        lines += [Line(ITEM, f"{label}: {_clean(value)}") for label, value in fields if value.strip()]
+        if start is not None:
+            lines.append(Line(ITEM, f"{text['leaflet']}: {text['starts_on'].format(page=start)}"))
+    revision = "+".join(leaflet.revision[:8] for leaflet, _, _ in rows)
+    part = Part(text["your_medicines"], 2, tuple(lines), "summary")
+    return Reading(title, lang, revision, (part,), url=None, trace=title, text=text)
 
 
 def _parts(block: Block, text: dict[str, str], level: int, parent: str = "") -> list[Part]:

@@ -9,6 +9,7 @@ Routes (stable, documented in the README):
 - ``GET /leaflets/<slug>.pdf?size=&paper=``: the unpersonalised PDF, cached;
 - ``POST /leaflets/<slug>.pdf``: one personalised leaflet (form fields ``size``, ``paper``,
   ``patient``, ``directions``, ``strength``, ``quantity``, ``initials``, ``date``);
+- ``POST /prescriptions.brf`` and ``.mp3``: the same prescription in braille or speech.
 - ``POST /prescriptions.pdf``: several leaflets as one PDF (``slug``, ``directions``,
   ``strength``, ``quantity`` repeated per item), or a JSON body with the access token;
 - ``GET /healthz``; ``GET /static/…``: the screen stylesheet, the script and the fonts.
@@ -37,7 +38,7 @@ from . import assets, prescription
 from .errors import LeafletError, PrescriptionError
 from .i18n import Phrase, say
 from .library import Library, PageLoading
-from .model import Edition, Leaflet, Personal
+from .model import Edition, Leaflet
 from .render import environment, make_view
 from .settings import PAPERS, SIZES, Settings
 from .web_guard import (
@@ -242,8 +243,16 @@ def create_app(
         for number, item in enumerate(rx.items, 1):
             entry = await entry_or_404(item.page, number)
             leaflets.append(entry.leaflet)
-        data = await renderer.prescription(leaflets, rx, size, paper)
-        return pdf_response(data, prescription.file_name(rx), {"Cache-Control": "no-store"})
+        fmt = request.url.path.rsplit(".", 1)[1]
+        if fmt == "pdf":
+            data = await renderer.prescription(leaflets, rx, size, paper)
+            return pdf_response(data, prescription.file_name(rx), {"Cache-Control": "no-store"})
+        # Braille and audio: the same prescription, never stored, whatever the format.
+        data = await run_in_threadpool(_alternative, fmt, leaflets, settings, None, rx)
+        kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
+        name = prescription.file_name(rx).removesuffix(".pdf") + f".{fmt}"
+        headers = {"Cache-Control": "no-store", "Content-Disposition": disposition(name, "attachment")}
+        return Response(data, media_type=kind, headers=headers)
 
     async def alternative(request: Request) -> Response:
         """Braille (BRF) and audio (MP3). A POST carries the same patient fields as the PDF, in
@@ -258,7 +267,7 @@ def create_app(
             except PrescriptionError as exc:
                 raise HTTPException(400, f"{exc}.") from None
             personal = rx.personal(rx.items[0]) or None
-        data = await run_in_threadpool(_alternative, entry.leaflet, settings, fmt, personal)
+        data = await run_in_threadpool(_alternative, fmt, [entry.leaflet], settings, personal)
         kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
         name = f"{entry.slug}.{'brf' if fmt == 'brf' else 'mp3'}"
         cache = "no-store" if personal else "private, max-age=300"
@@ -339,6 +348,8 @@ def create_app(
         Route("/api/search", api_search),
         Route("/healthz", healthz),
         Route("/prescriptions.pdf", prescriptions_post, methods=["POST"]),
+        Route("/prescriptions.brf", prescriptions_post, methods=["POST"]),
+        Route("/prescriptions.mp3", prescriptions_post, methods=["POST"]),
         Route("/leaflets/{slug:str}.pdf", pdf_get, methods=["GET"]),
         Route("/leaflets/{slug:str}.pdf", pdf_post, methods=["POST"]),
         Route("/leaflets/{slug:str}.brf", alternative, methods=["GET", "POST"]),
@@ -373,16 +384,18 @@ def disposition(name: str, kind: str = "inline") -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _alternative(leaflet: Leaflet, settings: Settings, fmt: str, personal: Personal | None) -> bytes:
-    """BRF or MP3 bytes; a missing tool or a language without a voice is a 503 with its reason."""
+def _alternative(fmt: str, leaflets: list[Leaflet], settings: Settings, personal=None, rx=None) -> bytes:
+    """BRF or MP3 bytes of one leaflet (``personal`` for its patient) or of a whole prescription
+    (``rx``); a missing tool, or a language without a braille table or a voice, is a 503 with
+    its reason."""
+    from . import audio, braille
+
     try:
-        if fmt == "brf":
-            from .braille import brf_bytes
-
-            return brf_bytes(leaflet, settings, personal)[0]
-        from .audio import mp3_bytes
-
-        return mp3_bytes(leaflet, settings, personal)[0]
+        if rx is not None:
+            whole = braille.prescription_brf if fmt == "brf" else audio.prescription_mp3
+            return whole(leaflets, rx, settings)[0]
+        one = braille.brf_bytes if fmt == "brf" else audio.mp3_bytes
+        return one(leaflets[0], settings, personal)[0]
     except LeafletError as exc:
         raise HTTPException(503, str(exc)) from None
 

@@ -273,3 +273,30 @@ def test_build_without_espeak_stops_naming_the_package(tmp_path, monkeypatch):
     finally:
         voices.cache_clear()
         tool_versions.cache_clear()
+
+
+def test_a_prescription_speaks_its_summary_then_each_leaflet(settings, tmp_path):
+    from mutagen.id3 import ID3
+    from test_braille import rx_of
+
+    from leaflets.audio import prescription_mp3
+
+    leaflets, rx = rx_of(settings, patient="Ann Example")
+    data, count = prescription_mp3(leaflets, rx, settings)
+    tags = ID3(io.BytesIO(data))
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    titles = [chaps[e].sub_frames["TIT2"].text[0] for e in tags.getall("CTOC")[0].child_element_ids]
+    assert len(titles) == count
+    assert titles[:2] == ["Prescription, 1 December 2026", "Your medicines"]
+    # Then each leaflet, in order: its title, then its sections under its name.
+    starts = [titles.index(lf.title) for lf in leaflets]
+    assert starts == sorted(starts) and starts[0] == 2
+    assert titles[starts[1] + 1 : starts[1] + 3] == [
+        "Baclofen: Directions from your pharmacist",  # its own label, with the directions
+        "Baclofen: Usage",
+    ]
+    # The patient is spoken, never written in the file's tags.
+    assert str(tags["TIT2"]) == "Prescription, 1 December 2026"
+    assert not any("Ann Example" in str(frame) for frame in tags.values())
+    info = probe(data, tmp_path)
+    assert [c["tags"]["title"] for c in info["chapters"]] == titles

@@ -302,3 +302,84 @@ def test_a_heading_is_never_left_at_the_foot_of_a_page(brf, path):
                 heading = row.strip() and lead > 3 and (i == 0 or not body[i - 1])
                 if heading and i > 0:
                     assert any(r.strip() for r in body[i + 1 :]), (cells, lines, body)
+
+
+# -- a whole prescription ---------------------------------------------------------------------
+
+RX_PAGES = [ROOT / "content" / p for p in ("s/salbutamol.md", "b/baclofen.md", "i/ibuprofen.md")]
+
+
+def rx_of(settings, patient="Ann Example"):
+    from leaflets.prescription import build
+
+    leaflets = [read_page(p, settings) for p in RX_PAGES]
+    items = [
+        {"page": "salbutamol", "directions": "Two puffs when needed", "strength": "Inhaler", "quantity": "1"},
+        {"page": "baclofen", "directions": "Half a tablet at night"},
+        {"page": "ibuprofen", "quantity": "24"},
+    ]
+    return leaflets, build(items, patient=patient, initials="JS", date="2026-12-01")
+
+
+def test_a_prescription_in_braille_starts_with_its_summary(settings):
+    """Summary first (patient, directions exactly as typed, each medicine in order), then each
+    leaflet from its own title page; pages numbered straight through, and the summary's "page N"
+    is the braille page where that leaflet's title page is."""
+    from leaflets.braille import prescription_brf
+
+    leaflets, rx = rx_of(settings)
+    data, count = prescription_brf(leaflets, rx, settings)
+    pages = pages_of(data)
+    assert count == len(pages) > 3
+    numbers = [" ".join(back([p[-1].strip()], "en-ueb-g2.ctb")) for p in pages]
+    assert numbers == [str(n) for n in range(1, len(pages) + 1)]
+    read = [" ".join(back([r for r in p[:-1] if r.strip()], "en-ueb-g2.ctb")) for p in pages]
+    summary = read[1]
+    assert "Your medicines" in summary and "Ann Example" in summary
+    assert "Two puffs when needed" in summary and "Half a tablet at night" in summary
+    titles = [lf.title for lf in leaflets]
+    assert [summary.index(t) for t in titles] == sorted(summary.index(t) for t in titles)
+    starts = [int(n) for n in re.findall(r"page (\d+)", summary)]
+    assert len(starts) == 3
+    for title, start in zip(titles, starts, strict=True):
+        assert read[start - 1].split()[0] == title.split()[0], (title, start)  # its title page
+    # Each leaflet's own personal box, with its directions.
+    assert "Half a tablet at night" in " ".join(read[starts[1] :])
+
+
+def test_counter_makes_a_prescription_in_braille_and_audio(settings):
+    from urllib.parse import urlencode
+
+    from starlette.testclient import TestClient
+
+    from leaflets.web import create_app
+
+    app = create_app(ROOT / "content", settings, workers=0)
+    here = "http://127.0.0.1:8000"
+    typed = {"content-type": "application/x-www-form-urlencoded"}
+    with TestClient(app, base_url=here, headers={"Origin": here}) as client:
+        app.state.library.wait(60)
+        form = [("patient", "Ann Example"), ("date", "2026-12-01"), ("slug", "salbutamol")]
+        form += [("directions", "Two puffs when needed"), ("slug", "baclofen"), ("directions", "")]
+        for suffix, kind in (("brf", "application/x-brf"), ("mp3", "audio/mpeg")):
+            response = client.post(f"/prescriptions.{suffix}", content=urlencode(form), headers=typed)
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"].startswith(kind)
+            assert response.headers["cache-control"] == "no-store"
+            assert f'filename="prescription-2026-12-01.{suffix}"' in response.headers["content-disposition"]
+        brf = client.post("/prescriptions.brf", content=urlencode(form), headers=typed).content
+        assert "Two puffs when needed" in " ".join(back(pages_of(brf)[1], "en-ueb-g2.ctb"))
+        # A medicine whose language has no braille table is named, not a crash.
+        arabic = [("slug", "paracetamol-ar"), ("slug", "baclofen")]
+        refused = client.post("/prescriptions.brf", content=urlencode(arabic), headers=typed)
+        assert refused.status_code == 503 and "paracetamol-ar" in refused.text
+
+
+def test_render_several_pages_as_one_braille_file(tmp_path):
+    out = tmp_path / "pack.brf"
+    result = CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 leaflets" in result.output and "braille pages" in result.output
+    summary = " ".join(back(pages_of(out.read_bytes())[1], "en-ueb-g2.ctb"))
+    assert "Your medicines" in summary and summary.index("Salbutamol") < summary.index("Baclofen")
+    assert CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "--format", "html"]).exit_code == 2

@@ -281,6 +281,29 @@ def test_a_prescription_of_five_and_of_one(server, page):
     # A second print reuses the frame: the dialog is called once more, on the new PDF.
 
 
+def test_the_prescription_downloads_as_braille_and_audio(server, page):
+    """The same form gives the whole prescription as a BRF or an MP3 file, saved by the page
+    (the patient's name in the POST body only)."""
+    base, _ = server
+    page.goto(base + "/")
+    add(page, "ventolin", "Two puffs as needed")
+    add(page, "baclofen", "Half a tablet at night")
+    page.fill("#patient", "Braille Reader")
+    for button, name, magic in (
+        ("#rx-brf", "prescription.brf", None),
+        ("#rx-mp3", "prescription.mp3", b"ID3"),
+    ):
+        with page.expect_download(timeout=180_000) as info:
+            page.click(button)
+        download = info.value
+        assert download.suggested_filename == name
+        data = Path(download.path()).read_bytes()
+        assert data.startswith(magic) if magic else data.decode("ascii").endswith("\r\n\f")
+        assert "saved" in page.inner_text("#rx-status")
+    assert "Braille Reader" not in page.url
+    assert serious_violations(page) == []
+
+
 def test_the_preview_prints_one_leaflet(server, page):
     """Today's route still works: the preview's form gives one personalised leaflet. (Not routed
     through Playwright, whose re-issued navigation would lose the Origin header the browser sends.)"""

@@ -25,7 +25,12 @@ def act(job: Toy):
         time.sleep(300)
     if job.source == "crash":
         os._exit(3)
+    if job.source.startswith("grow"):
+        _HOARD.append(bytearray(os.urandom(1)) * (64 << 20))  # a cache that never lets go
     return job.source
+
+
+_HOARD: list[bytearray] = []
 
 
 def sources(results) -> list[str]:
@@ -92,3 +97,19 @@ def test_no_worker_starts_when_there_is_nothing_to_run():
     pool = LocalExecutor(2, Settings(), ("standard",), limit=120)
     assert list(pool.run(act, iter([]))) == []
     assert pool.started == 0
+
+
+def test_a_worker_whose_memory_keeps_growing_is_replaced(monkeypatch):
+    """Past its baseline (taken after BASELINE_PAGES pages) by RECYCLE_GROWTH, a worker finishes
+    what it holds and a fresh one takes over; every page still comes back once."""
+    from leaflets import executors
+
+    monkeypatch.setattr(executors, "BASELINE_PAGES", 2)
+    pool = LocalExecutor(1, Settings(), ("standard",), limit=120)
+    jobs = [Toy(s) for s in ("a", "b", "grow1", "c", "d", "e")]
+    try:
+        results = list(pool.run(act, jobs))
+    finally:
+        pool.close()
+    assert sources(results) == ["a", "b", "c", "d", "e", "grow1"]
+    assert pool.started == 2  # the first worker, and the one that replaced it after grow1

@@ -330,6 +330,24 @@ def test_prescription_of_one(client, tmp_path):
     assert outline(path) == ["Your medicines", "Baclofen"]
 
 
+def test_the_summary_speaks_the_leaflets_language(client, tmp_path):
+    """Arabic leaflets get an Arabic, right-to-left summary; a mixed prescription an English one
+    unless the form asks for a language; a tag that is not one is refused."""
+    path = tmp_path / "ar.pdf"
+    path.write_bytes(post_rx(client, rx_form(("paracetamol-ar", "", "", "16"))).content)
+    first = pages_text(path)[0]
+    assert "أدويتك" in first and "Your medicines" not in first and "ديسمبر" in first  # the month too
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "وصفة طبية" in info and PATIENT not in info  # the title, in Arabic, never the patient
+    mixed = rx_form(("paracetamol-ar", "", "", ""), ("baclofen", "", "", ""))
+    path.write_bytes(post_rx(client, mixed).content)
+    assert "Your medicines" in pages_text(path)[0]
+    path.write_bytes(post_rx(client, [*mixed, ("lang", "fr")]).content)
+    assert "Vos médicaments" in pages_text(path)[0] and "1 décembre 2026" in pages_text(path)[0]
+    refused = post_rx(client, [*mixed, ("lang", "not a language")])
+    assert refused.status_code == 400 and "language tag" in refused.text
+
+
 def test_prescription_of_three(client, tmp_path):
     items = [
         ("salbutamol", "Two puffs as needed", "Inhaler", "1 inhaler"),
@@ -733,7 +751,7 @@ def test_a_long_summary_moves_every_leaflet_on():
     """The summary is laid out again until the start pages it prints agree with its length."""
     from types import SimpleNamespace
 
-    from leaflets.prescription import _settle
+    from leaflets.prescription import settle
 
     calls = []
 
@@ -741,7 +759,7 @@ def test_a_long_summary_moves_every_leaflet_on():
         calls.append(first_pages)
         return SimpleNamespace(pages=[1, 2])
 
-    assert len(_settle(summary).pages) == 2
+    assert len(settle(summary).pages) == 2
     assert calls == [1, 2]  # laid out again with the leaflets starting on page 3
 
 

@@ -224,6 +224,36 @@
     }
   }
 
+  // Braille or audio of the whole prescription: the same fields, fetched and saved as a file
+  // (the patient's name stays in the POST body and in this page's memory).
+  async function download(button) {
+    button.disabled = true;
+    tell(say("preparing_file", { format: button.dataset.format }));
+    try {
+      const response = await fetch(button.formAction, {
+        method: "POST",
+        body: new URLSearchParams(new FormData(rx)),
+      });
+      if (!response.ok) {
+        tell(say("not_made", { reason: await errorText(response) }));
+        return;
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = button.dataset.name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      tell(say("file_saved", { format: button.dataset.format }));
+    } catch (e) {
+      tell(say("not_made", { reason: T.unreachable }));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   rx.addEventListener("change", remember);
   rx.addEventListener("submit", async function (ev) {
     ev.preventDefault();
@@ -234,6 +264,11 @@
     }
     if (!rx.reportValidity()) return;
     remember();
+    const other = ev.submitter && ev.submitter.dataset.format;
+    if (other) {
+      await download(ev.submitter);
+      return;
+    }
     printButton.disabled = true;
     tell(T.preparing);
     try {
