@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import re
 import threading
 import unicodedata
 from pathlib import Path
@@ -33,6 +34,11 @@ TABLES: dict[str, dict[int, str]] = {
     "fr": {1: "fr-bfu-comp6.utb", 2: "fr-bfu-g2.ctb"},  # braille français unifié: intégral, abrégé
     "es": {1: "es-g1.ctb", 2: "es-g2.ctb"},
 }
+#: Web and e-mail addresses: written uncontracted, whatever the grade, as braille codes require
+#: (a contraction inside an address cannot be typed back). Bounded runs keep the scan linear.
+_ADDRESS = re.compile(
+    r"((?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]]|\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8})"
+)
 #: The grade readers of a language usually get: Spanish braille is mostly read uncontracted.
 USUAL_GRADE = {"es": 1}
 #: Mode bit: undefined characters give nothing instead of an escape such as '\x2265'.
@@ -139,13 +145,18 @@ class Translator:
 
     def __init__(self, table: str, text: dict[str, str]):
         self.table = table
+        #: The same language's uncontracted table, for addresses.
+        self.literal = next((t[1] for t in TABLES.values() if table in t.values()), table)
         self.louis = louis()
         self.louis.check(table)
+        self.louis.check(self.literal)
         self.words = {"≥": text["sym_ge"], "≤": text["sym_le"], "°": text["sym_degree"]}
 
     def __call__(self, text: str) -> str:
-        spelled = "".join(self._spell(c) for c in text)
-        cells = self.louis.translate(self.table, spelled)
+        cells = ""
+        for n, piece in enumerate(_ADDRESS.split(text)):
+            spelled = "".join(self._spell(c) for c in piece)
+            cells += self.louis.translate(self.literal if n % 2 else self.table, spelled)
         bad = sorted(set(cells) - BRF_CELLS)
         if bad:
             raise RenderError(f"braille table {self.table} gave cells outside BRF: {''.join(bad)!r}")

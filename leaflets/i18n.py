@@ -151,6 +151,7 @@ MESSAGES: dict[str, str] = {
     "preparing_file": N_("Preparing the {format} file…"),
     "not_made": N_("Not made: {reason}"),
     "file_saved": N_("The {format} file is saved."),
+    "audio_patient": N_("Audio for this patient"),
 }
 
 

@@ -237,7 +237,8 @@ def _without_prefix(pattern: re.Pattern[str], html: str) -> str:
 
 
 class SectionConverter:
-    """One Markdown instance, reused for every section of every page in a process."""
+    """One Markdown instance, reused for every section of every page in one thread (it is not
+    safe to share between threads)."""
 
     def __init__(self) -> None:
         self.md = markdown.Markdown(extensions=["tables", "sane_lists", LeafletExtension()])

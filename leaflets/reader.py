@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -446,11 +447,13 @@ def slugify(title: str) -> str:
     return slug or "leaflet"
 
 
-_CONVERTER: SectionConverter | None = None
+#: One converter per thread: a Markdown instance keeps its state between calls, so two threads
+#: (the counter reads pages in several) must never share one, or one page gets another's text.
+_LOCAL = threading.local()
 
 
 def _converter() -> SectionConverter:
-    global _CONVERTER
-    if _CONVERTER is None:
-        _CONVERTER = SectionConverter()
-    return _CONVERTER
+    converter = getattr(_LOCAL, "converter", None)
+    if converter is None:
+        converter = _LOCAL.converter = SectionConverter()
+    return converter

@@ -248,13 +248,23 @@ def create_app(
             data = await renderer.prescription(leaflets, rx, size, paper)
             return pdf_response(data, prescription.file_name(rx), {"Cache-Control": "no-store"})
         # Braille and audio: the same prescription, never stored, whatever the format.
-        data = await run_in_threadpool(_alternative, fmt, leaflets, settings, None, rx)
+        data = await alternative(fmt, leaflets, prescription=rx)
         kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
         name = prescription.file_name(rx).removesuffix(".pdf") + f".{fmt}"
         headers = {"Cache-Control": "no-store", "Content-Disposition": disposition(name, "attachment")}
         return Response(data, media_type=kind, headers=headers)
 
-    async def alternative(request: Request) -> Response:
+    async def alternative(fmt: str, leaflets: list[Leaflet], personal=None, prescription=None) -> bytes:
+        """A missing tool, or a language without a braille table or a voice, is a 503 that
+        says so (a full queue keeps its own answer)."""
+        try:
+            return await renderer.alternative(fmt, leaflets, personal, prescription)
+        except Busy:
+            raise
+        except LeafletError as exc:
+            raise HTTPException(503, str(exc)) from None
+
+    async def one_alternative(request: Request) -> Response:
         """Braille (BRF) and audio (MP3). A POST carries the same patient fields as the PDF, in
         the body only, and its answer is never stored."""
         entry = await entry_or_404(request.path_params["slug"])
@@ -267,7 +277,7 @@ def create_app(
             except PrescriptionError as exc:
                 raise HTTPException(400, f"{exc}.") from None
             personal = rx.personal(rx.items[0]) or None
-        data = await run_in_threadpool(_alternative, fmt, [entry.leaflet], settings, personal)
+        data = await alternative("brf" if fmt == "brf" else "mp3", [entry.leaflet], personal)
         kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
         name = f"{entry.slug}.{'brf' if fmt == 'brf' else 'mp3'}"
         cache = "no-store" if personal else "private, max-age=300"
@@ -352,8 +362,8 @@ def create_app(
         Route("/prescriptions.mp3", prescriptions_post, methods=["POST"]),
         Route("/leaflets/{slug:str}.pdf", pdf_get, methods=["GET"]),
         Route("/leaflets/{slug:str}.pdf", pdf_post, methods=["POST"]),
-        Route("/leaflets/{slug:str}.brf", alternative, methods=["GET", "POST"]),
-        Route("/leaflets/{slug:str}.mp3", alternative, methods=["GET", "POST"]),
+        Route("/leaflets/{slug:str}.brf", one_alternative, methods=["GET", "POST"]),
+        Route("/leaflets/{slug:str}.mp3", one_alternative, methods=["GET", "POST"]),
         Route("/leaflets/{slug:str}", preview),
         Route("/static/{path:path}", static),
     ]
@@ -382,22 +392,6 @@ def disposition(name: str, kind: str = "inline") -> str:
     """RFC 6266: an ASCII fallback, and the real name (any script) as ``filename*``."""
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _alternative(fmt: str, leaflets: list[Leaflet], settings: Settings, personal=None, rx=None) -> bytes:
-    """BRF or MP3 bytes of one leaflet (``personal`` for its patient) or of a whole prescription
-    (``rx``); a missing tool, or a language without a braille table or a voice, is a 503 with
-    its reason."""
-    from . import audio, braille
-
-    try:
-        if rx is not None:
-            whole = braille.prescription_brf if fmt == "brf" else audio.prescription_mp3
-            return whole(leaflets, rx, settings)[0]
-        one = braille.brf_bytes if fmt == "brf" else audio.mp3_bytes
-        return one(leaflets[0], settings, personal)[0]
-    except LeafletError as exc:
-        raise HTTPException(503, str(exc)) from None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

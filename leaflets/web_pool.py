@@ -50,6 +50,20 @@ def _render_prescription(leaflets: list[Leaflet], prescription: Prescription, se
     return render_prescription(leaflets, prescription, settings)[0]
 
 
+def _render_alternative(
+    fmt: str, leaflets: list[Leaflet], settings: Settings, personal: Personal | None, rx
+) -> bytes:
+    """Runs in a worker: BRF or MP3 bytes of one leaflet (for ``personal``) or of a whole
+    prescription (``rx``)."""
+    from . import audio, braille
+
+    if rx is not None:
+        whole = braille.prescription_brf if fmt == "brf" else audio.prescription_mp3
+        return whole(leaflets, rx, settings)[0]
+    one = braille.brf_bytes if fmt == "brf" else audio.mp3_bytes
+    return one(leaflets[0], settings, personal)[0]
+
+
 def _noop() -> None:
     return None
 
@@ -153,6 +167,29 @@ class Renderer:
             return self.cache[key]
         data = await self.run(_render_leaflet, leaflet, settings, personal or None, seconds=self._timeout(1))
         if not personal:  # patient data never reaches a cache key or a cached value
+            self.cache[key] = data
+            while len(self.cache) > CACHE_ENTRIES:
+                self.cache.popitem(last=False)
+        return data
+
+    async def alternative(
+        self,
+        fmt: str,
+        leaflets: list[Leaflet],
+        personal: Personal | None = None,
+        prescription: Prescription | None = None,
+    ) -> bytes:
+        """Braille (``brf``) or audio (``mp3``), in a worker within the deadline. The plain
+        leaflet's is cached like its PDF (by page, revision and format); a patient's never is."""
+        plain = prescription is None and not personal
+        key = Edition.of(leaflets[0], "", "", fmt) if plain else None
+        if key is not None and key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        seconds = self._timeout(len(leaflets) + (prescription is not None))
+        args = (fmt, leaflets, self.settings, personal or None, prescription)
+        data = await self.run(_render_alternative, *args, seconds=seconds)
+        if key is not None:
             self.cache[key] = data
             while len(self.cache) > CACHE_ENTRIES:
                 self.cache.popitem(last=False)

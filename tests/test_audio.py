@@ -300,3 +300,40 @@ def test_a_prescription_speaks_its_summary_then_each_leaflet(settings, tmp_path)
     assert not any("Ann Example" in str(frame) for frame in tags.values())
     info = probe(data, tmp_path)
     assert [c["tags"]["title"] for c in info["chapters"]] == titles
+
+
+def test_the_counter_caches_plain_audio_and_never_a_patients(settings, monkeypatch):
+    from urllib.parse import urlencode
+
+    from starlette.testclient import TestClient
+
+    from leaflets import web_pool
+    from leaflets.web import create_app
+
+    spoken = []
+    real = web_pool._render_alternative
+
+    def counting(fmt, leaflets, *args):
+        spoken.append(fmt)
+        return real(fmt, leaflets, *args)
+
+    monkeypatch.setattr(web_pool, "_render_alternative", counting)
+    app = create_app(ROOT / "content", settings, workers=0)
+    here = "http://127.0.0.1:8000"
+    with TestClient(app, base_url=here, headers={"Origin": here}) as client:
+        app.state.library.wait(60)
+        first = client.get("/leaflets/baclofen.mp3")
+        again = client.get("/leaflets/baclofen.mp3")
+        assert first.status_code == again.status_code == 200 and first.content == again.content
+        assert spoken == ["mp3"]  # spoken once, then from the cache
+        assert 'formaction="/leaflets/baclofen.mp3"' in client.get("/leaflets/baclofen").text
+        form = urlencode({"patient": "Ann Example", "directions": "One at night"})
+        typed = {"content-type": "application/x-www-form-urlencoded"}
+        for _ in range(2):
+            personal = client.post("/leaflets/baclofen.mp3", content=form, headers=typed)
+            assert personal.status_code == 200 and personal.headers["cache-control"] == "no-store"
+        assert spoken == ["mp3", "mp3", "mp3"]  # a patient's is spoken each time, never kept
+        assert personal.content != first.content
+        cache = app.state.renderer.cache
+        assert not any(b"Ann Example" in value or "Ann" in str(key) for key, value in cache.items())
+        assert len(cache) == 1

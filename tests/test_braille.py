@@ -257,6 +257,21 @@ def test_missing_liblouis_is_a_clear_error_and_pdf_still_works(tmp_path, monkeyp
         louis.cache_clear()
 
 
+def test_addresses_are_written_uncontracted():
+    """In contracted (grade 2) braille, a web or e-mail address is still written letter by
+    letter, so that a reader can type it back; the text around it stays contracted."""
+    from leaflets.braille import Translator
+
+    tr = Translator("en-ueb-g2.ctb", texts("en"))
+    url = "https://leaflets.example.org/composition/b/baclofen.html"
+    cells = tr(f"Read the leaflet at {url}, or write to help@example.org.")
+    words = cells.split(" ")
+    assert back([words[4]], "en-ueb-g1.ctb") == [url + ","]
+    assert back([words[8]], "en-ueb-g1.ctb") == ["help@example.org."]
+    assert back([" ".join(words[:3])], "en-ueb-g2.ctb") == ["Read the leaflet"]
+    assert words[2] != back([words[2]], "en-ueb-g1.ctb")[0].upper()  # "leaflet" is contracted there
+
+
 def test_long_words_are_divided_within_the_line(brf):
     rows = [r for p in pages_of(brf(SAMPLES[0], braille_cells=20, braille_lines=12)) for r in p]
     assert all(len(r) <= 20 for r in rows)

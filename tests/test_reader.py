@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import FIXTURE_CONTENT
+from conftest import FIXTURE_CONTENT, ROOT
 
 from leaflets import ContentError, Kind, NotALeafletError, Severity, read_page
 from leaflets.reader import parse_page
@@ -145,3 +145,15 @@ def test_banned_is_refused():
     page = b"---\ntitle: Gone\nis_banned: true\n---\n**Usage:** x\n"
     with pytest.raises(NotALeafletError, match="banned"):
         parse_page(page, "g.md")
+
+
+def test_pages_read_in_several_threads_come_out_as_read_alone():
+    """The counter reads pages in several threads: each must get its own parse, never a mix of
+    two pages (a shared Markdown instance did that, or crashed)."""
+    import concurrent.futures as cf
+
+    pages = sorted((ROOT / "content").rglob("*.md"))
+    alone = [read_page(p) for p in pages]
+    with cf.ThreadPoolExecutor(8) as pool:
+        for _ in range(10):
+            assert list(pool.map(read_page, pages)) == alone
