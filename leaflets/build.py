@@ -153,7 +153,13 @@ def _write_site(out_dir: Path, pages: list[PageResult], settings: Settings) -> N
     from .site import render_index, static_files
 
     entries = [
-        {"title": p.title or p.slug, "slug": p.slug, "path": o.path, "generic": p.generic_name}
+        {
+            "title": p.title or p.slug,
+            "slug": p.slug,
+            "path": o.path,
+            "generic": p.generic_name,
+            "lang": p.lang,
+        }
         for p in pages
         for o in p.outputs
         if o.size == "html"

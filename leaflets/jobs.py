@@ -37,6 +37,8 @@ class PageResult:
     revision: str | None = None
     outputs: list[Output] = field(default_factory=list)
     generic_name: str | None = None
+    #: The page's language, so that the site's index marks a title in another language.
+    lang: str | None = None
     #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
     key: str = ""
     #: Sections where the page declines to inform ("I cannot provide …"), as ``file:line: …``.
@@ -166,7 +168,7 @@ def render_job(job: Job) -> Rendered:
             job.data, job.path, content_root=job.settings.content_dir, **job.settings.read_options
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
-        result.generic_name = leaflet.generic_name
+        result.generic_name, result.lang = leaflet.generic_name, leaflet.lang
         result.refusals = [
             f"{job.path}{f':{p.line}' if p.line else ''}: {p.message}"
             for p in leaflet.problems

@@ -162,7 +162,7 @@ def from_entry(entry: dict) -> PageResult:
     outputs = [Output(**o) for o in entry.get("outputs", [])]
     fields = {
         k: entry.get(k)
-        for k in ("source", "slug", "title", "status", "reason", "url", "revision", "generic_name")
+        for k in ("source", "slug", "title", "status", "reason", "url", "revision", "generic_name", "lang")
     }
     return PageResult(
         **fields,

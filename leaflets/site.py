@@ -12,6 +12,7 @@ from .i18n import texts
 from .library import fold
 from .model import Leaflet
 from .render import environment, make_view
+from .scripts import direction, font_lang
 from .settings import Settings
 from .urls import local_url, relative_link
 
@@ -49,11 +50,15 @@ def render_index(entries: list[dict], settings: Settings) -> str:
             "href": relative_link(e["path"], ""),
             "generic": e.get("generic") or "",
             "names": " ".join(fold(n) for n in [e["title"], e.get("generic") or "", e["slug"]]),
+            "lang": font_lang(e.get("lang") or settings.lang),
+            "dir": direction(e.get("lang") or settings.lang),
         }
         for e in entries
     ]
     template = environment().get_template("site/index.html")
-    return template.render(settings=settings, entries=data, text=texts("en"))
+    # The index speaks the library's language ([content] lang); each page speaks its own.
+    lang = font_lang(settings.lang)
+    return template.render(settings=settings, entries=data, text=texts(lang), lang=lang, dir=direction(lang))
 
 
 def static_files() -> dict[str, Path]:
