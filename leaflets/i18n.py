@@ -74,6 +74,88 @@ MESSAGES: dict[str, str] = {
         "medical advice. Ask your doctor or pharmacist before starting, stopping or changing any "
         "medicine."
     ),
+    # -- the counter's and the online site's own words (their UI language, see ``negotiate``) --
+    "ui_language": N_("Language"),
+    "ui_change": N_("Change"),
+    "counter_title": N_("Find and print leaflets"),
+    "find": N_("Find a leaflet"),
+    "search_label": N_("Medicine name, brand name, generic name or ingredient"),
+    "site_search_label": N_("Medicine name, generic name or ingredient"),
+    "search": N_("Search"),
+    "count_all": N_("Leaflets: {count}"),
+    "count_match": N_("Matches for “{query}”: {count} of {total}"),
+    "still_reading": N_("Still being read: {count}"),
+    "did_you_mean": N_("Did you mean {names}?"),
+    "add": N_("Add"),
+    "prescription": N_("Prescription"),
+    "rx_empty": N_("No medicine yet: search above, then press Add (or Enter when one leaflet matches)."),
+    "patient_name": N_("Patient’s name"),
+    "optional": N_("(optional)"),
+    "optional_printed": N_("(optional; printed on every page)"),
+    "dispensing_date": N_("Dispensing date"),
+    "initials": N_("Pharmacist’s initials"),
+    "remembered": N_("(remembered on this computer)"),
+    "type_size": N_("Type size"),
+    "size_standard": N_("Standard (14 pt)"),
+    "size_large": N_("Large print (18 pt)"),
+    "size_xl": N_("Extra-large print (24 pt)"),
+    "paper": N_("Paper"),
+    "paper_letter": N_("US Letter"),
+    "print": N_("Print"),
+    "new_rx": N_("New prescription"),
+    "open_pdf": N_("Open the PDF in a new tab"),
+    "remove": N_("Remove"),
+    "print_frame": N_("The prescription PDF, for printing"),
+    "already_added": N_("{title} is already in the prescription."),
+    "rx_full": N_("A prescription holds at most {count} medicines."),
+    "added": N_("{title} added. Medicines in the prescription: {count}."),
+    "removed": N_("{title} removed. Medicines in the prescription: {count}."),
+    "dialog_open": N_("The print dialog is open. If it did not appear, open the PDF in a new tab."),
+    "opened_tab": N_("The PDF opened in a new tab: print it from there."),
+    "add_first": N_("Add at least one medicine first."),
+    "preparing": N_("Preparing the PDF…"),
+    "not_printed": N_("Not printed: {reason}"),
+    "unreachable": N_("The counter could not be reached."),
+    "answered": N_("The counter answered {status}."),
+    "next_patient": N_("Ready for the next patient."),
+    "preview_title": N_("{title} – leaflet"),
+    "all_leaflets": N_("All leaflets"),
+    "print_leaflet": N_("Print this leaflet"),
+    "rx_directions": N_("Directions from the prescription"),
+    "directions_hint": N_("For example: Take 1 tablet three times a day"),
+    "get_pdf": N_("Get the PDF to print"),
+    "plain_pdf": N_("PDF without patient details"),
+    "braille_patient": N_("Braille (BRF) for this patient"),
+    "err_400": N_("Something is wrong with the request"),
+    "err_404": N_("Not found"),
+    "err_413": N_("Too much text"),
+    "err_500": N_("The leaflet could not be printed"),
+    "err_503": N_("The counter is busy"),
+    "back": N_("Back to all leaflets"),
+    "no_leaflet": N_("No leaflet called “{slug}”."),
+    "unavailable": N_("“{slug}” is not available: {reason}"),
+    "still_loading": N_("“{slug}” is still being read; try again in a moment."),
+    "item_error": N_("Item {number}: {error}"),
+    "must_be": N_("{field} must be one of: {values}."),
+    "search_limit": N_("The search is limited to {count} characters."),
+    "form_too_large": N_("The form is too large."),
+    "form_slow": N_("The form took too long to arrive."),
+    "form_lost": N_("The form did not arrive."),
+    "form_unreadable": N_("The form could not be read."),
+    "form_fields": N_("The form has too many fields."),
+    "print_failed": N_("The leaflet could not be printed: {reason}"),
+    "busy": N_("Prints waiting: {count}. Try again in a few seconds."),
+    "crash": N_("Something went wrong on the counter; the error is in its log."),
+    "wrong_host": N_("Wrong address"),
+    "wrong_host_text": N_("This counter does not answer to that host name."),
+    "refused": N_("Refused"),
+    "refused_text": N_("This form was sent from another site, so it was not printed."),
+    "token_title": N_("Access token required"),
+    "token_text": N_("Open the address with ?token=… once."),
+    "preparing_file": N_("Preparing the {format} file…"),
+    "not_made": N_("Not made: {reason}"),
+    "file_saved": N_("The {format} file is saved."),
+    "audio_patient": N_("Audio for this patient"),
 }
 
 
@@ -110,6 +192,64 @@ def texts(lang: str) -> dict[str, str]:
     if translations is None:
         return dict(MESSAGES)
     return {key: translations.gettext(msgid) for key, msgid in MESSAGES.items()}
+
+
+class Phrase(str):
+    """A tool string said in English now, and again in another language later: an error raised
+    before anyone knows who reads it. Parameters may be phrases themselves; ``+`` joins two."""
+
+    parts: tuple[tuple[str, dict], ...]
+
+    def __new__(cls, key: str, /, **params: object) -> Phrase:
+        return cls._of(((key, params),))
+
+    @classmethod
+    def _of(cls, parts: tuple[tuple[str, dict], ...]) -> Phrase:
+        phrase = super().__new__(cls, _say(texts("en"), parts))
+        phrase.parts = parts
+        return phrase
+
+    def __add__(self, other: object) -> Phrase:
+        if not isinstance(other, Phrase):
+            return NotImplemented
+        return Phrase._of(self.parts + other.parts)
+
+    def in_language(self, lang: str) -> str:
+        return _say(texts(lang), self.parts, lang)
+
+
+def _say(words: dict[str, str], parts: tuple[tuple[str, dict], ...], lang: str = "en") -> str:
+    def value(v: object) -> object:
+        return v.in_language(lang) if isinstance(v, Phrase) else v
+
+    return " ".join(words[key].format(**{k: value(v) for k, v in params.items()}) for key, params in parts)
+
+
+def say(lang: str, message: str) -> str:
+    """``message`` in ``lang`` when it is a Phrase; any other text (a page's own) as it is."""
+    return message.in_language(lang) if isinstance(message, Phrase) else message
+
+
+def negotiate(accept_language: str | None, default: str = "en") -> str:
+    """The shipped language that best suits an ``Accept-Language`` header (RFC 9110 weights;
+    ``fr-CH`` is served French): the counter's and site's UI language, never a page's."""
+    weighted = []
+    for n, item in enumerate((accept_language or "")[:1000].split(",")[:40]):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, number = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(number)
+                except ValueError:
+                    q = 0.0
+        if tag.strip() and tag.strip() != "*" and q > 0:
+            weighted.append((-q, n, tag.strip().lower()))
+    from babel.core import negotiate_locale
+
+    preferred = [tag for _, _, tag in sorted(weighted)]
+    return negotiate_locale(preferred, languages(), sep="-", aliases={}) or default
 
 
 def missing(lang: str) -> list[str] | None:

@@ -37,6 +37,8 @@ class PageResult:
     revision: str | None = None
     outputs: list[Output] = field(default_factory=list)
     generic_name: str | None = None
+    #: The page's language, so that the site's index marks a title in another language.
+    lang: str | None = None
     #: Hash of everything that shapes this page's output; equal hashes mean nothing to do.
     key: str = ""
     #: Sections where the page declines to inform ("I cannot provide …"), as ``file:line: …``.
@@ -90,9 +92,9 @@ def page_stem(source: str) -> str:
 
 def output_name(source: str, size: str) -> str:
     """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf``, ``b/baclofen.xl.pdf``)."""
-    from .discover import PAGE_SUFFIXES
+    from .discover import source_stem
 
-    stem = next((source[: -len(x)] for x in PAGE_SUFFIXES if source.lower().endswith(x)), source)
+    stem = source_stem(source)
     if size in ("brf", "audio"):
         return f"{stem}.{'mp3' if size == 'audio' else size}"
     return f"{stem}.pdf" if size == "standard" else f"{stem}.{size}.pdf"
@@ -106,11 +108,16 @@ def failed(job: Job, reason: str) -> Rendered:
     return Rendered(result)
 
 
+def wall_clock_limit(settings: Settings, renders: int) -> float:
+    """Wall-clock seconds a whole job may take, past which its worker is killed (a build job in
+    ``executors``, a counter print in ``web_pool``): the render deadline for each file it
+    renders, and as much again for reading, parsing and handing the result back."""
+    return settings.render_timeout * (renders + 1)
+
+
 def job_limit(job: Job) -> float:
-    """Wall-clock seconds a whole job may take: the render deadline for each file it renders,
-    and as much again for reading, parsing and handing the result back."""
     renders = (len(job.sizes) if job.pdf else 0) + job.html + job.brf + 3 * job.audio
-    return job.settings.render_timeout * (renders + 1)
+    return wall_clock_limit(job.settings, renders)
 
 
 def warm_up(settings: Settings, sizes: Iterable[str], papers: Iterable[str] | None = None) -> None:
@@ -161,7 +168,7 @@ def render_job(job: Job) -> Rendered:
             job.data, job.path, content_root=job.settings.content_dir, **job.settings.read_options
         )
         result.slug, result.title, result.revision = leaflet.slug, leaflet.title, leaflet.revision
-        result.generic_name = leaflet.generic_name
+        result.generic_name, result.lang = leaflet.generic_name, leaflet.lang
         result.refusals = [
             f"{job.path}{f':{p.line}' if p.line else ''}: {p.message}"
             for p in leaflet.problems

@@ -3,6 +3,7 @@
 Routes (stable, documented in the README):
 
 - ``GET /``: the counter: search (``?q=`` works without JavaScript) and the prescription;
+- ``?ui=xx`` on any GET: the UI language switch (a cookie; see web_lang);
 - ``GET /api/search?q=``: the same search as JSON (results, and the nearest names when none);
 - ``GET /leaflets/<slug>``: an accessible HTML preview and the print form;
 - ``GET /leaflets/<slug>.pdf?size=&paper=``: the unpersonalised PDF, cached;
@@ -35,7 +36,7 @@ from starlette.routing import Route
 
 from . import assets, prescription
 from .errors import LeafletError, PrescriptionError
-from .i18n import texts
+from .i18n import Phrase, say
 from .library import Library, PageLoading
 from .model import Edition, Leaflet
 from .render import environment, make_view
@@ -54,6 +55,7 @@ from .web_guard import (
     is_loopback,
     slow_client_protocol,
 )
+from .web_lang import VARY, LanguageSwitch, ui_context, ui_language
 from .web_pool import RETRY_AFTER, Busy, Renderer
 
 LOGGER = logging.getLogger(__name__)
@@ -89,45 +91,52 @@ def create_app(
     env = environment()
     hosts = HostRules(host or settings.serve_host, settings.serve_allowed_hosts)
 
-    def page(name: str, status: int = 200, policy: str = POLICY, headers: dict | None = None, **context):
-        html = env.get_template(f"web/{name}").render(settings=settings, text=texts("en"), **context)
+    def page(request, name: str, status: int = 200, policy: str = POLICY, headers=None, **context):
+        """A page of the counter, in the UI language of the browser that asked (see web_lang)."""
+        html = env.get_template(f"web/{name}").render(settings=settings, **ui_context(request), **context)
         # Error pages are built here too, where no middleware adds the headers after us.
         return HTMLResponse(
             html,
             status_code=status,
-            headers={"Content-Security-Policy": policy, **SECURITY_HEADERS, **(headers or {})},
+            headers={"Content-Security-Policy": policy, **SECURITY_HEADERS, **VARY, **(headers or {})},
         )
 
-    async def entry_or_404(slug: str, where: str = ""):
+    async def entry_or_404(slug: str, item: int | None = None):
         try:
             entry = await run_in_threadpool(library.get, slug)
-        except PageLoading as exc:
-            raise HTTPException(503, str(exc), headers={"Retry-After": str(RETRY_AFTER)}) from None
+        except PageLoading:
+            raise HTTPException(
+                503, Phrase("still_loading", slug=slug), headers={"Retry-After": str(RETRY_AFTER)}
+            ) from None
         if entry is None:
             near = await run_in_threadpool(library.suggest, slug)
-            hint = f" Did you mean {', '.join(e.title for e in near)}?" if near else ""
-            raise HTTPException(404, f"{where}No leaflet called “{slug}”.{hint}")
-        if entry.leaflet is None:
-            raise HTTPException(404, f"{where}“{slug}” is not available: {entry.error}")
-        return entry
+            error = Phrase("no_leaflet", slug=slug)
+            if near:
+                error += Phrase("did_you_mean", names=", ".join(e.title for e in near))
+        elif entry.leaflet is None:
+            error = Phrase("unavailable", slug=slug, reason=entry.error)
+        else:
+            return entry
+        raise HTTPException(404, Phrase("item_error", number=item, error=error) if item else error)
 
     def options(values) -> tuple[str, str]:
         size = values.get("size") or settings.size
         paper = values.get("paper") or settings.paper
         if size not in SIZES:
-            raise HTTPException(400, f"size must be one of: {', '.join(SIZES)}.")
+            raise HTTPException(400, Phrase("must_be", field=Phrase("type_size"), values=", ".join(SIZES)))
         if paper not in PAPERS:
-            raise HTTPException(400, f"paper must be one of: {', '.join(PAPERS)}.")
+            raise HTTPException(400, Phrase("must_be", field=Phrase("paper"), values=", ".join(PAPERS)))
         return size, paper
 
     async def index(request: Request) -> Response:
         query = request.query_params.get("q", "")
         if len(query) > FIELD_LIMIT:
-            raise HTTPException(400, f"The search is limited to {FIELD_LIMIT} characters.")
+            raise HTTPException(400, Phrase("search_limit", count=FIELD_LIMIT))
         results = await run_in_threadpool(library.search, query)
         near = await run_in_threadpool(library.suggest, query) if query and not results else []
         entries = await run_in_threadpool(library.entries)
         return page(
+            request,
             "index.html",
             policy=COUNTER_POLICY,
             query=query,
@@ -158,7 +167,9 @@ def create_app(
             generic = e.leaflet.generic_name if e.leaflet else None
             return {"slug": e.slug, "title": e.title, "generic_name": generic}
 
-        return JSONResponse({"results": [item(e) for e in hits], "suggestions": [item(e) for e in near]})
+        total = len(await run_in_threadpool(library.entries))
+        results, suggestions = [item(e) for e in hits], [item(e) for e in near]
+        return JSONResponse({"results": results, "suggestions": suggestions, "total": total})
 
     async def preview(request: Request) -> Response:
         entry = await entry_or_404(request.path_params["slug"])
@@ -166,7 +177,12 @@ def create_app(
         # "Print in …" the translations the counter holds (a page may name one it lacks).
         others = await run_in_threadpool(lambda: [t for t in view.translations if held(t.slug)])
         return page(
-            "preview.html", leaflet=entry.leaflet, view=view, limits=prescription.LIMITS, translations=others
+            request,
+            "preview.html",
+            leaflet=entry.leaflet,
+            view=view,
+            limits=prescription.LIMITS,
+            translations=others,
         )
 
     def pdf_response(data: bytes, name: str, headers: dict) -> Response:
@@ -217,9 +233,7 @@ def create_app(
             else:
                 fields = await _read_form(request)
                 if len(fields.get("slug", [])) > prescription.MAX_ITEMS:
-                    raise HTTPException(
-                        413, f"A prescription holds at most {prescription.MAX_ITEMS} medicines."
-                    )
+                    raise HTTPException(413, Phrase("rx_full", count=prescription.MAX_ITEMS))
                 rx = prescription.from_form(fields)
                 form = {k: v[0] for k, v in fields.items() if k in ("size", "paper")}
         except PrescriptionError as exc:
@@ -227,7 +241,7 @@ def create_app(
         size, paper = options(form)
         leaflets = []
         for number, item in enumerate(rx.items, 1):
-            entry = await entry_or_404(item.page, f"Item {number}: ")
+            entry = await entry_or_404(item.page, number)
             leaflets.append(entry.leaflet)
         fmt = request.url.path.rsplit(".", 1)[1]
         if fmt == "pdf":
@@ -299,32 +313,35 @@ def create_app(
     async def static(request: Request) -> Response:
         path = static_files.get(request.path_params["path"])
         if path is None:  # an allowlist: no request names a file on disk
-            raise HTTPException(404, "Not found.")
+            raise HTTPException(404, Phrase("err_404"))
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
-    def error_page(status: int, message: str, headers: dict | None = None) -> Response:
+    def error_page(request, status: int, message: str, headers: dict | None = None) -> Response:
         # An error is never cached: the next try renders again.
         return page(
+            request,
             "error.html",
             status=status,
             status_code=status,
-            message=message,
+            message=say(ui_language(request), message),
             headers={"Cache-Control": "no-store", **(headers or {})},
         )
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        return error_page(exc.status_code, exc.detail, exc.headers)
+        return error_page(request, exc.status_code, exc.detail, exc.headers)
 
     async def busy(request: Request, exc: Busy) -> Response:
-        return error_page(503, str(exc), {"Retry-After": str(RETRY_AFTER)})
+        return error_page(
+            request, 503, exc.args[0] if exc.args else str(exc), {"Retry-After": str(RETRY_AFTER)}
+        )
 
     async def leaflet_error(request: Request, exc: LeafletError) -> Response:
         LOGGER.warning("print failed: %s", exc)  # the page's fault, never the patient's data
-        return error_page(500, f"The leaflet could not be printed: {exc}")
+        return error_page(request, 500, Phrase("print_failed", reason=str(exc)))
 
     async def crash(request: Request, exc: Exception) -> Response:
         LOGGER.error("unexpected %s on %s", type(exc).__name__, request.url.path)
-        return error_page(500, "Something went wrong on the counter; the error is in its log.")
+        return error_page(request, 500, Phrase("crash"))
 
     @asynccontextmanager
     async def lifespan(app):
@@ -351,7 +368,11 @@ def create_app(
         Route("/leaflets/{slug:str}", preview),
         Route("/static/{path:path}", static),
     ]
-    middleware = [Middleware(SecurityHeaders), Middleware(Guard, hosts=hosts, token=token)]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(Guard, hosts=hosts, token=token),
+        Middleware(LanguageSwitch),
+    ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -381,21 +402,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit):
-        raise HTTPException(413, "The form is too large.")
+        raise HTTPException(413, Phrase("form_too_large"))
     body = bytearray()
 
     async def read() -> None:
         async for chunk in request.stream():
             body.extend(chunk)
             if len(body) > limit:
-                raise HTTPException(413, "The form is too large.")
+                raise HTTPException(413, Phrase("form_too_large"))
 
     try:
         await asyncio.wait_for(read(), HEAD_TIMEOUT)
     except TimeoutError:
-        raise HTTPException(408, "The form took too long to arrive.") from None
+        raise HTTPException(408, Phrase("form_slow")) from None
     except ClientDisconnect:
-        raise HTTPException(400, "The form did not arrive.") from None
+        raise HTTPException(400, Phrase("form_lost")) from None
     return bytes(body)
 
 
@@ -410,9 +431,9 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
             body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FIELDS
         )
     except UnicodeDecodeError:
-        raise HTTPException(400, "The form could not be read.") from None
+        raise HTTPException(400, Phrase("form_unreadable")) from None
     except ValueError:  # more fields than any prescription has
-        raise HTTPException(413, "The form has too many fields.") from None
+        raise HTTPException(413, Phrase("form_fields")) from None
 
 
 async def _read_json(request: Request):

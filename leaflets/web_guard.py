@@ -6,12 +6,17 @@ the access-log filter, which belong to the server rather than to a route.
 from __future__ import annotations
 
 import hmac
+import html
 import ipaddress
 import logging
 import re
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
+
+from .i18n import texts
+from .scripts import direction
+from .web_lang import VARY, ui_language
 
 TOKEN_COOKIE = "leaflets_token"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -90,12 +95,19 @@ def has_token(request: Request, token: str | None) -> bool:
     return token is not None and bool(offered) and _same(offered, token)
 
 
-def _refuse(status: int, title: str, text: str, headers: dict | None = None) -> HTMLResponse:
-    html = (
-        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
-        f"<body><main><h1>{title}</h1><p>{text}</p></main></body></html>"
+def _refuse(
+    request: Request, status: int, title: str, text: str, headers: dict | None = None
+) -> HTMLResponse:
+    """A refusal in the browser's UI language; ``title`` and ``text`` are message keys."""
+    lang = ui_language(request)
+    words = texts(lang)
+    title, text = html.escape(words[title]), html.escape(words[text])
+    page = (
+        f'<!DOCTYPE html><html lang="{lang}" dir="{direction(lang)}"><head><meta charset=utf-8>'
+        f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{text}</p></main></body></html>"
     )
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+    headers = {"Cache-Control": "no-store", **VARY, **(headers or {})}
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 class Guard:
@@ -120,7 +132,7 @@ class Guard:
         request = Request(scope)
         host = request.headers.get("host", "")
         if not self.hosts.allows(host):
-            response = _refuse(421, "Wrong address", "This counter does not answer to that host name.")
+            response = _refuse(request, 421, "wrong_host", "wrong_host_text")
             return await response(scope, receive, send)
         if request.method not in ("GET", "HEAD") and not has_token(request, self.token):
             origin = request.headers.get("origin")
@@ -132,9 +144,7 @@ class Guard:
             else:
                 ours = origin == f"{request.url.scheme}://{host}"
             if not ours:
-                response = _refuse(
-                    403, "Refused", "This form was sent from another site, so it was not printed."
-                )
+                response = _refuse(request, 403, "refused", "refused_text")
                 return await response(scope, receive, send)
         if self.token is not None:
             offered = request.query_params.get("token")
@@ -149,12 +159,7 @@ class Guard:
                 return await response(scope, receive, send)
             cookie = request.cookies.get(TOKEN_COOKIE, "")
             if not (has_token(request, self.token) or (cookie and _same(cookie, self.token))):
-                response = _refuse(
-                    401,
-                    "Access token required",
-                    "Open the address with ?token=… once.",
-                    {"WWW-Authenticate": "Bearer"},
-                )
+                response = _refuse(request, 401, "token_title", "token_text", {"WWW-Authenticate": "Bearer"})
                 return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 

@@ -20,7 +20,8 @@ from concurrent.futures.process import BrokenProcessPool
 from starlette.concurrency import run_in_threadpool
 
 from .errors import LeafletError, RenderError
-from .jobs import init_worker
+from .i18n import Phrase
+from .jobs import init_worker, wall_clock_limit
 from .model import Edition, Leaflet, Personal, Prescription
 from .settings import PAPERS, SIZES, Settings
 
@@ -133,7 +134,7 @@ class Renderer:
         """Run ``fn(*args)`` in a worker within ``seconds``, retried once on a fresh pool if
         the pool breaks. Raises Busy past the queue bound, RenderError on failure."""
         if self.active >= self.queue_limit:
-            raise Busy(f"{self.active} prints are waiting; try again in a few seconds.")
+            raise Busy(Phrase("busy", count=self.active))
         self.active += 1
         try:
             for attempt in (1, 2):
@@ -156,7 +157,7 @@ class Renderer:
 
     def _timeout(self, documents: int) -> float:
         # Each document's layout has its own deadline inside the worker; this is the backstop.
-        return self.settings.render_timeout * documents + 30.0
+        return wall_clock_limit(self.settings, documents)
 
     async def pdf(self, leaflet: Leaflet, size: str, paper: str, personal: Personal | None = None) -> bytes:
         settings = self.settings.replace(size=size, paper=paper)

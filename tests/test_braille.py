@@ -290,7 +290,7 @@ def test_counter_offers_braille_and_audio(settings):
     ) as client:
         preview = client.get("/leaflets/baclofen").text
         assert 'href="/leaflets/baclofen.brf"' in preview and ">Braille (BRF)<" in preview
-        assert 'href="/leaflets/baclofen.mp3"' in preview and ">Audio<" in preview
+        assert 'href="/leaflets/baclofen.mp3"' in preview and ">Audio (MP3)<" in preview
         plain = client.get("/leaflets/baclofen.brf")
         assert plain.status_code == 200 and plain.headers["content-type"].startswith("application/x-brf")
         assert plain.content == brf_bytes(read_page(SAMPLES[0], settings), settings)[0]

@@ -313,7 +313,7 @@ def test_the_preview_prints_one_leaflet(server, page):
     page.fill("#patient", "Maria O’Neill")
     page.fill("#directions", "Take 1 tablet three times a day with food")
     with page.expect_response("**/leaflets/*.pdf", timeout=180_000) as info:
-        page.click("button[type=submit]")
+        page.click("form.print-form button[type=submit]")
     response = info.value
     assert response.request.method == "POST" and response.status == 200
     sent = response.request.all_headers()
@@ -354,3 +354,42 @@ def test_counter_previews_a_right_to_left_leaflet(server, page):
     page.goto(base + "/leaflets/ibuprofen-zh")
     assert page.locator("article.leaflet").get_attribute("lang") == "zh-CN"
     assert serious_violations(page) == []
+
+
+def test_the_counter_in_arabic_from_the_browsers_language(server, browser):
+    """Chromium's locale sets Accept-Language: the counter answers in Arabic, right to left, with
+    its script's words too, passes axe in each state, and the switch changes it without script."""
+    from leaflets.i18n import texts
+
+    base, _ = server
+    ar = texts("ar")
+    context = browser.new_context(bypass_csp=True, locale="ar")
+    page = context.new_page()
+    page.goto(base + "/")
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert page.locator("h1").inner_text() == ar["find"]
+    assert serious_violations(page) == []
+    page.fill("#q", "amox")
+    expected = ar["count_match"].split("{query}")[0] + "amox"
+    page.wait_for_function("t => document.getElementById('count').textContent.startsWith(t)", arg=expected)
+    page.locator("#results li button.add").first.click()
+    status = page.locator("#rx-status")
+    assert status.inner_text().endswith(ar["added"].split(". ")[-1].replace("{count}", "1"))
+    assert serious_violations(page) == []
+    page.click("#new")
+    assert status.inner_text() == ar["next_patient"]
+    page.click("#print")
+    assert status.inner_text() == ar["add_first"]
+    # The switch: a plain form, no script needed; the choice outlives the page.
+    page.select_option("#ui-language", "fr")
+    page.click("form.ui-language button")
+    page.wait_for_load_state()
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["fr", "ltr"]
+    assert page.locator("h1").inner_text() == texts("fr")["find"]
+    assert serious_violations(page) == []
+    page.goto(base + "/leaflets/paracetamol-ar")
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.locator("article.leaflet").get_attribute("lang") == "ar"
+    assert serious_violations(page) == []
+    context.close()

@@ -186,3 +186,52 @@ def test_page_counter_css_escapes_any_translation():
     )
     # An escape swallows the space after it; the one written after it survives.
     assert i18n.css_string("a · b") == '"a \\0000b7  b"'
+
+
+def test_every_translation_keeps_its_placeholders_and_flag():
+    # A translation that drops or renames a {name} would print a raw brace, or fail to format.
+    import string
+
+    from babel.messages.pofile import read_po
+
+    def fields(text):
+        return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)
+
+    for lang in i18n.languages()[1:]:
+        path = i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "leaflets.po"
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        for msgid in i18n.MESSAGES.values():
+            message = catalog[msgid]
+            assert message is not None and message.string, (lang, msgid)
+            assert fields(message.string) == fields(msgid), (lang, msgid, message.string)
+            assert ("python-brace-format" in message.flags) == ("{" in msgid), (lang, msgid)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("ar", "ar"),
+        ("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "fr"),
+        ("EN-us", "en"),
+        ("pt-BR", "pt"),
+        ("de;q=0.5, ru;q=0.8", "ru"),
+        ("ru;q=0, de", "de"),
+        ("ru;q=bogus, de;q=0.1", "de"),
+        ("*", "en"),
+        ("tlh", "en"),
+        (None, "en"),
+        (";;,,=;q", "en"),
+        ("xx-" * 5000, "en"),  # a hostile header is cut short, not parsed for ever
+    ],
+)
+def test_ui_language_negotiation(header, expected):
+    assert i18n.negotiate(header) == expected
+
+
+def test_a_phrase_is_english_now_and_said_again_later():
+    error = i18n.Phrase("item_error", number=2, error=i18n.Phrase("no_leaflet", slug="x"))
+    error += i18n.Phrase("did_you_mean", names="A, B")
+    assert error == "Item 2: No leaflet called “x”. Did you mean A, B?"
+    assert i18n.say("fr", error) == "Médicament 2 : Aucune notice nommée « x ». Vouliez-vous dire A, B ?"
+    assert i18n.say("fr", "a page's own words") == "a page's own words"

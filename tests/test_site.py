@@ -162,3 +162,53 @@ def test_pages_in_other_scripts_carry_lang_and_dir(server, browser, path, lang, 
         )
         assert box[0] > box[1] and box[2] < box[3]
     page.close()
+
+
+def test_site_chrome_speaks_each_pages_language(site):
+    from leaflets.i18n import texts
+
+    out, _ = site
+    for path, lang in (
+        ("composition/p/paracetamol-ar.html", "ar"),
+        ("composition/i/ibuprofen-zh.html", "zh"),
+    ):
+        html = (out / path).read_text(encoding="utf-8")
+        words = texts(lang)
+        assert f'<a class="skip" href="#main">{words["skip"]}</a>' in html
+        assert f'index.html">{words["site_name"]}</a>' in html
+        assert "Skip to content" not in html and "Patient leaflets" not in html
+    # The index speaks the library's language (English here), and marks each title in another.
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in index and "Medicine name, generic name or ingredient" in index
+    assert re.search(r'<a href="\./composition/p/paracetamol-ar.html" lang="ar" dir="rtl">', index)
+    assert re.search(r'<a href="\./composition/i/ibuprofen-zh.html" lang="zh-CN" dir="ltr">', index)
+    assert re.search(r'<a href="\./composition/b/baclofen.html">', index)
+
+
+def test_an_index_in_the_librarys_language_searches_in_it(site, browser, tmp_path):
+    """[content] lang decides the index's language, the offline search's words included."""
+    from leaflets.site import render_index, static_files
+
+    entries = [
+        {"title": "Salbutamol", "slug": "salbutamol", "path": "s.html", "lang": "fr"},
+        {"title": "باراسيتامول", "slug": "paracetamol-ar", "path": "p.html", "lang": "ar"},
+    ]
+    for lang, label, found in (
+        ("fr", "Nom du médicament, nom générique ou substance", "Résultats pour « salbut » : 1 sur 2"),
+        ("ar", "اسم الدواء أو الاسم العلمي أو المادة الفعالة", "نتائج البحث عن «salbut»: 1 من 2"),
+    ):
+        folder = tmp_path / lang
+        (folder / "static").mkdir(parents=True)
+        html = render_index(entries, Settings(base_url=BASE_URL, lang=lang))
+        assert label in html and "Medicine name" not in html
+        (folder / "index.html").write_text(html, encoding="utf-8")
+        (folder / "static/site.js").write_bytes(static_files()["static/site.js"].read_bytes())
+        page = browser.new_page()
+        page.goto((folder / "index.html").as_uri())
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+            lang,
+            "rtl" if lang == "ar" else "",
+        ]
+        page.fill("#q", "salbut")
+        assert page.inner_text("#count") == found
+        page.close()

@@ -38,6 +38,9 @@
       li.hidden = !ok;
       if (ok) shown++;
     }
-    count.textContent = tokens.length ? shown + " of " + items.length + " leaflets match." : items.length + " leaflets.";
+    // The words come with the page, in its language: "{name}" placeholders filled in here.
+    const words = tokens.length ? count.dataset.match : count.dataset.all;
+    const values = { query: input.value.trim(), count: tokens.length ? shown : items.length, total: items.length };
+    count.textContent = words.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
   });
 })();

@@ -10,6 +10,11 @@
   const hints = document.getElementById("suggestions");
   if (!input || !list || !count) return;
   const rx = document.getElementById("rx");
+  // The page's words in its UI language (data in the page, see web_lang): "{name}" placeholders.
+  const T = JSON.parse(document.getElementById("ui-text").textContent);
+  function say(key, values) {
+    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
+  }
   let timer = null;
   let latest = 0;
   let shown = [];
@@ -34,12 +39,13 @@
     shown = data.results;
     list.replaceChildren(...data.results.map(entry));
     count.textContent = query
-      ? data.results.length + (data.results.length === 1 ? " leaflet matches" : " leaflets match") + " “" + query + "”."
-      : data.results.length + " leaflets.";
+      ? say("count_match", { query: query, count: data.results.length, total: data.total })
+      : say("count_all", { count: data.results.length });
     hints.replaceChildren();
     hints.hidden = !data.suggestions.length;
     if (data.suggestions.length) {
-      hints.append("Did you mean");
+      const around = T.did_you_mean.split("{names}");
+      hints.append(around[0]);
       data.suggestions.forEach(function (s, n) {
         const a = document.createElement("a");
         a.href = "/?q=" + encodeURIComponent(s.title);
@@ -50,7 +56,7 @@
           search();
           input.focus();
         });
-        hints.append(" ", a, n === data.suggestions.length - 1 ? "?" : ",");
+        hints.append(a, n === data.suggestions.length - 1 ? around[1] : ", ");
       });
     }
   }
@@ -112,16 +118,16 @@
     const button = document.createElement("button");
     button.type = "button";
     button.className = "add";
-    button.append("Add");
+    button.append(T.add);
     const hidden = document.createElement("span");
     hidden.className = "visually-hidden";
-    hidden.textContent = " " + title + " to the prescription";
+    hidden.textContent = ": " + title;
     button.append(hidden);
     button.addEventListener("click", function () { add(slug, title); });
     return button;
   }
 
-  function say(text) { status.textContent = text; }
+  function tell(text) { status.textContent = text; }
 
   function refresh() {
     empty.hidden = items.children.length > 0;
@@ -130,27 +136,27 @@
   function add(slug, title) {
     for (const li of items.children) {
       if (li.dataset.slug === slug) {
-        say(title + " is already in the prescription.");
+        tell(say("already_added", { title: title }));
         li.querySelector("input[name=directions]").focus();
         return;
       }
     }
     if (items.children.length >= MAX_ITEMS) {
-      say("A prescription holds at most " + MAX_ITEMS + " medicines.");
+      tell(say("rx_full", { count: MAX_ITEMS }));
       return;
     }
     const li = template.content.firstElementChild.cloneNode(true);
     const n = ++serial;
     li.dataset.slug = slug;
     li.querySelector(".item-title").textContent = title;
-    li.querySelector(".item-name").textContent = " " + title;
+    li.querySelector(".item-name").textContent = ": " + title;
     li.querySelector("input[name=slug]").value = slug;
     for (const field of li.querySelectorAll("[data-id]")) field.id = "item-" + n + "-" + field.dataset.id;
     for (const label of li.querySelectorAll("label[data-for]")) label.htmlFor = "item-" + n + "-" + label.dataset.for;
     li.querySelector("button.remove").addEventListener("click", function () {
       li.remove();
       refresh();
-      say(title + " removed. " + items.children.length + " in the prescription.");
+      tell(say("removed", { title: title, count: items.children.length }));
       input.focus();
     });
     // Enter in a medicine's fields goes back to the search for the next one (not to Print).
@@ -162,7 +168,7 @@
     });
     items.append(li);
     refresh();
-    say(title + " added. " + items.children.length + " in the prescription.");
+    tell(say("added", { title: title, count: items.children.length }));
     li.querySelector("input[name=directions]").focus();
   }
 
@@ -203,18 +209,18 @@
   async function errorText(response) {
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const message = page.querySelector("main p");
-    return message ? message.textContent : "The counter answered " + response.status + ".";
+    return message ? message.textContent : say("answered", { status: response.status });
   }
 
   function printFrame() {
     try {
       frame.contentWindow.focus();
       frame.contentWindow.print();
-      say("The print dialog is open. If it did not appear, open the PDF in a new tab.");
+      tell(T.dialog_open);
     } catch (e) {
       // This browser will not print from a frame: show the PDF in a tab of its own instead.
       window.open(pdfUrl, "_blank", "noopener");
-      say("The PDF opened in a new tab: print it from there.");
+      tell(T.opened_tab);
     }
   }
 
@@ -222,14 +228,14 @@
   // (the patient's name stays in the POST body and in this page's memory).
   async function download(button) {
     button.disabled = true;
-    say("Preparing the " + button.dataset.format + " file…");
+    tell(say("preparing_file", { format: button.dataset.format }));
     try {
       const response = await fetch(button.formAction, {
         method: "POST",
         body: new URLSearchParams(new FormData(rx)),
       });
       if (!response.ok) {
-        say("Not made: " + (await errorText(response)));
+        tell(say("not_made", { reason: await errorText(response) }));
         return;
       }
       const url = URL.createObjectURL(await response.blob());
@@ -240,9 +246,9 @@
       link.click();
       link.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
-      say("The " + button.dataset.format + " file is saved.");
+      tell(say("file_saved", { format: button.dataset.format }));
     } catch (e) {
-      say("Not made: the counter could not be reached.");
+      tell(say("not_made", { reason: T.unreachable }));
     } finally {
       button.disabled = false;
     }
@@ -252,7 +258,7 @@
   rx.addEventListener("submit", async function (ev) {
     ev.preventDefault();
     if (!items.children.length) {
-      say("Add at least one medicine first.");
+      tell(T.add_first);
       input.focus();
       return;
     }
@@ -264,7 +270,7 @@
       return;
     }
     printButton.disabled = true;
-    say("Preparing the PDF…");
+    tell(T.preparing);
     try {
       const response = await fetch(rx.action, {
         method: "POST",
@@ -272,7 +278,7 @@
         headers: { Accept: "application/pdf" },
       });
       if (!response.ok) {
-        say("Not printed: " + (await errorText(response)));
+        tell(say("not_printed", { reason: await errorText(response) }));
         return;
       }
       forget();
@@ -281,13 +287,13 @@
       openLink.hidden = false;
       if (navigator.pdfViewerEnabled === false) {
         window.open(pdfUrl, "_blank", "noopener");
-        say("The PDF opened in a new tab: print it from there.");
+        tell(T.opened_tab);
         return;
       }
       frame.addEventListener("load", printFrame, { once: true });
       frame.src = pdfUrl;
     } catch (e) {
-      say("Not printed: the counter could not be reached.");
+      tell(say("not_printed", { reason: T.unreachable }));
     } finally {
       printButton.disabled = false;
     }
@@ -299,7 +305,7 @@
     rx.patient.value = "";
     rx.date.value = today();
     refresh();
-    say("Ready for the next patient.");
+    tell(T.next_patient);
     input.value = "";
     search();
     input.focus();
