@@ -10,10 +10,15 @@
   const hints = document.getElementById("suggestions");
   if (!input || !list || !count) return;
   const rx = document.getElementById("rx");
-  // The page's words in its UI language (data in the page, see web_lang): "{name}" placeholders.
+  // The page's words in its UI language (data in the page, see web_lang): "{name}" placeholders,
+  // each name or query quoted as a bidi isolate (FSI … PDI, as i18n.isolate does).
   const T = JSON.parse(document.getElementById("ui-text").textContent);
   function say(key, values) {
-    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
+    return T[key].replace(/\{(\w+)\}/g, function (all, name) {
+      if (!(name in values)) return all;
+      const value = values[name];
+      return typeof value === "string" ? "\u2068" + value + "\u2069" : String(value);
+    });
   }
   let timer = null;
   let latest = 0;
