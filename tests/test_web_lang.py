@@ -195,3 +195,10 @@ def test_names_in_ui_sentences_are_bidi_isolates(client):
     assert "نتائج البحث عن «\u2068para\u2069»: 2 من" in page
     preview = client.get("/leaflets/paracetamol-ar").text
     assert "<title>\u2068باراسيتامول\u2069 – leaflet</title>" in preview
+
+
+def test_a_title_in_another_language_says_so(client):
+    page = client.get("/?q=para", headers={"Accept-Language": "ar"}).text
+    assert '<a href="/leaflets/paracetamol" lang="en" dir="ltr">Paracetamol</a>' in page
+    assert '<span class="generic" lang="en" dir="ltr">' in page
+    assert '<a href="/leaflets/paracetamol-ar">' in page  # the UI's own language: nothing to say
