@@ -73,7 +73,7 @@ def main() -> None:
 
     from leaflets import load_settings
     from leaflets.assets import stylesheet_texts
-    from leaflets.cli import find_page
+    from leaflets.cli_common import find_page
     from leaflets.model import Personal
     from leaflets.reader import read_page
     from leaflets.render import render_html

@@ -20,13 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, OutputError
 from .executors import Executor, LocalExecutor
 from .files import write_atomic
 from .jobs import PageResult, Rendered, page_stem, render_job
+from .owners import settle
 from .plan import MANIFEST, Plan, from_entry, kind, read_manifest
 from .render import without_qr
 from .settings import Settings
+from .urls import site_path
 
 LOGGER = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, PageResult], None]
@@ -68,10 +70,14 @@ def build_library(
     if not content_dir.is_dir():
         raise BuildError(f"{content_dir}: no such content folder")
     settings = settings.replace(content_dir=content_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(out_dir, exc) from None
     # A missing liblouis or espeak-ng stops here, before any work, naming the package (Plan
     # asks each format's tools for their versions).
     plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html, formats=formats)
+    _settle_owners(plan, settings)
     total = len(plan.known) + len(plan.todo)
     results: dict[str, PageResult] = {}
 
@@ -110,7 +116,7 @@ def build_library(
                 )
     pages = sorted(results.values(), key=lambda r: r.source)
     leftovers = [] if interrupted else _remove_stale(out_dir, pages, plan)
-    warnings = _shared_urls(pages)
+    warnings: list[str] = []
     warnings.extend(line for p in pages for line in p.refusals)  # printed, but worth a look
     if no_qr := sum(p.url is None and any(kind(o) == "pdf" for o in p.outputs) for p in pages):
         warnings.append(without_qr(no_qr))
@@ -200,16 +206,21 @@ def _remove_stale(out_dir: Path, pages: list[PageResult], plan: Plan) -> list[Pa
     return leftovers
 
 
-def _shared_urls(pages: list[PageResult]) -> list[str]:
-    by_url: dict[str, list[str]] = {}
-    for page in pages:
-        if page.url:
-            by_url.setdefault(page.url, []).append(page.source)
-    return [
-        f"{' and '.join(sources)} would get the same online URL {url} (both PDFs are written)"
-        for url, sources in sorted(by_url.items())
-        if len(sources) > 1
+def _settle_owners(plan: Plan, settings: Settings) -> None:
+    """Before anything renders, each site path gets one owner (see ``owners``). A page that
+    loses its claim fails with the reason and nothing is written for it; outputs an unchanged
+    page had are then removed as stale."""
+    claims = {r.source: site_path(r.url, settings) if r.url else None for r in plan.known}
+    claims.update({t.source: plan.claims.get(t.source) for t in plan.todo})
+    lost = settle(claims, settings)
+    if not lost:
+        return
+    failed = [
+        PageResult(source, page_stem(source), status="failed", reason=reason, retry=True)
+        for source, reason in lost.items()
     ]
+    plan.known = [r for r in plan.known if r.source not in lost] + failed
+    plan.todo = [t for t in plan.todo if t.source not in lost]
 
 
 def _write_manifest(out_dir: Path, pages: list[PageResult], interrupted: bool) -> None:

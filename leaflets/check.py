@@ -13,14 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .discover import find_pages, slug_collisions
+from . import owners, urls
+from .characters import describe, disguising
+from .discover import find_pages
 from .errors import ContentError, MissingFontError, NotALeafletError
 from .i18n import missing, provenance
 from .model import Kind, Leaflet, Problem
 from .readability import Readability, leaflet_readability
 from .reader import read_page
-from .render import leaflet_typesetting, leaflet_url, online_path
+from .render import leaflet_typesetting
 from .settings import Settings
+from .urls import local_url
 
 
 @dataclass
@@ -29,6 +32,8 @@ class FileReport:
     problems: list[Problem] = field(default_factory=list)
     readability: Readability | None = None
     url: str | None = None
+    #: The page's source under its folder (``b/baclofen.md``), for the paths it owns.
+    source: str | None = None
 
     @property
     def status(self) -> str:
@@ -62,6 +67,16 @@ def lint(leaflet: Leaflet, max_grade: float | None = None) -> tuple[list[Problem
         problems.append(Problem(level, "no-disclaimer", "no disclaimer (the default is printed)"))
     if Kind.NOTE not in kinds and page:
         problems.append(Problem("warning", "no-note", "no note"))
+    if hidden := disguising(leaflet.title):
+        names = ", ".join(describe(ch) for ch in hidden)
+        problems.append(
+            Problem(
+                "warning",
+                "disguised-title",
+                f"the title holds invisible or reordering characters ({names}): it can look like another "
+                f"medicine's title",
+            )
+        )
     if leaflet.h1 is not None:
         problems.append(
             Problem(
@@ -159,48 +174,50 @@ def check_pages(
     paths: Iterable[str | Path], settings: Settings, max_grade: float | None = None
 ) -> list[FileReport]:
     reports = []
-    pages = find_pages(paths)
-    clashes = slug_collisions(pages)
-    for page in pages:
-        report = FileReport(str(page))
-        try:
-            leaflet = read_page(page, content_root=settings.content_dir, **settings.read_options)
-        except NotALeafletError as exc:
-            report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
-        except ContentError as exc:
-            code = "front-matter" if "front matter" in exc.message else "unreadable"
-            report.problems.append(Problem("error", code, exc.message, exc.line))
-        else:
-            report.problems, report.readability = lint(leaflet, max_grade)
-            # Without a site, compare the paths the pages would have on one.
-            report.url = leaflet_url(leaflet, settings) or online_path(leaflet, settings)
-        if page in clashes:
-            report.problems.insert(
-                0,
-                Problem(
-                    "error",
-                    "slug-collision",
-                    f"slug {page.stem!r} is also {clashes[page]}: both would print to the same files",
-                ),
-            )
-        reports.append(report)
-    _duplicate_urls(reports)
+    folders = [Path(p) for p in paths if Path(p).is_dir()]
+    for page in find_pages(paths):
+        # A page found in a folder must be a regular file inside it; a named file is read as named.
+        root = next((f for f in folders if page.is_relative_to(f)), None)
+        reports.append(_check_one(page, root, settings, max_grade))
+    _duplicate_urls(reports, settings)
     return reports
 
 
-def _duplicate_urls(reports: list[FileReport]) -> None:
-    by_url: dict[str, list[FileReport]] = {}
-    for report in reports:
-        if report.url:
-            by_url.setdefault(report.url, []).append(report)
-    for url, same in by_url.items():
-        for report in same[1:] if len(same) > 1 else []:
-            first = same[0]
-            message = f"same online URL as {first.path}: {url}"
-            report.problems.append(Problem("warning", "duplicate-url", message))
-            first.problems.append(
-                Problem("warning", "duplicate-url", f"same online URL as {report.path}: {url}")
-            )
+def _check_one(page: Path, root: Path | None, settings: Settings, max_grade: float | None) -> FileReport:
+    """One page's report. Whatever goes wrong stays in this page's report."""
+    report = FileReport(str(page))
+    if root is not None:
+        # Even an unreadable page owns its outputs' names (x.md and x.json clash: ``owners``).
+        report.source = page.relative_to(root).as_posix()
+    try:
+        leaflet = read_page(
+            page,
+            content_root=root or settings.content_dir,
+            **settings.read_options,
+            confine=root is not None,
+        )
+        report.problems, report.readability = lint(leaflet, max_grade)
+        report.source = (leaflet.relpath or leaflet.slug) + (page.suffix.lower() or ".md")
+        report.url = local_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
+    except NotALeafletError as exc:
+        report.problems.append(Problem("error", "not-a-leaflet", exc.message, exc.line))
+    except ContentError as exc:
+        code = "front-matter" if "front matter" in exc.message else "unreadable"
+        code = "url" if "permalink" in exc.message or "site path" in exc.message else code
+        report.problems.append(Problem("error", code, exc.message, exc.line))
+    except Exception as exc:  # one page never stops the check of the others
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        report.problems = [Problem("error", "internal", message)]
+    return report
+
+
+def _duplicate_urls(reports: list[FileReport], settings: Settings) -> None:
+    """The build's ownership rules, as errors: a page whose online path is another page's, the
+    build's own (manifest, index, static files, PDFs), or a file where another needs a folder."""
+    pages = {r.source: r for r in reports if r.source}
+    claims = {s: urls.site_path(r.url, settings) for s, r in pages.items()}
+    for source, reason in sorted(owners.settle(claims, settings).items()):
+        pages[source].problems.insert(0, Problem("error", "duplicate-url", reason))
 
 
 def grade_summary(reports: list[FileReport]) -> str | None:

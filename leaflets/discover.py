@@ -38,15 +38,13 @@ def find_pages(paths: Iterable[str | Path]) -> list[Path]:
     return pages
 
 
-def slug_collisions(paths: Iterable[Path]) -> dict[Path, Path]:
-    """Pages that share a slug (the file name without its suffix) with another page in the same
-    folder, such as ``x.md`` and ``x.json``: they would print to the same outputs. Each maps to
-    another file with its slug."""
-    by_slug: dict[tuple[Path, str], list[Path]] = {}
-    for path in paths:
-        by_slug.setdefault((path.parent, path.stem), []).append(path)
-    clashes: dict[Path, Path] = {}
-    for same in by_slug.values():
-        for path in same if len(same) > 1 else []:
-            clashes[path] = next(p for p in same if p != path)
-    return clashes
+def source_stem(source: str) -> str:
+    """``b/baclofen.md`` (or ``.json``, ``.xml``) → ``b/baclofen``: what a page's outputs are named after."""
+    return next((source[: -len(x)] for x in PAGE_SUFFIXES if source.lower().endswith(x)), source)
+
+
+def byte_limit(path: str | Path, max_bytes: int, max_bytes_xml: int) -> int:
+    """The most bytes the page at ``path`` may be read to: an official source's limit for a
+    ``.json``/``.xml`` file; otherwise the larger one (the content decides the format, and a
+    markdown page is held to ``max_bytes`` once decoded)."""
+    return max_bytes_xml if Path(path).suffix.lower() in OFFICIAL_SUFFIXES else max(max_bytes, max_bytes_xml)

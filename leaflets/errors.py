@@ -56,6 +56,20 @@ class BuildError(LeafletError):
     """A bulk export finished with pages that failed or were refused."""
 
 
+class OutputError(LeafletError, OSError):
+    """An output cannot be written (a read-only folder, a full disk): an environment error, not
+    the page's. Still an OSError, for callers that handle those."""
+
+    exit_code = 2
+
+    def __init__(self, target: str | Path, exc: OSError):
+        super().__init__(exc.errno, exc.strerror or str(exc))
+        self.target = str(target)
+
+    def __str__(self) -> str:
+        return f"{self.target}: cannot write: {self.strerror}"
+
+
 class PortInUseError(LeafletError):
     """``serve``: the address and port are taken by another program."""
 

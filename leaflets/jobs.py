@@ -92,9 +92,9 @@ def page_stem(source: str) -> str:
 
 def output_name(source: str, size: str) -> str:
     """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf`` for large print)."""
-    from .discover import PAGE_SUFFIXES
+    from .discover import source_stem
 
-    stem = next((source[: -len(x)] for x in PAGE_SUFFIXES if source.lower().endswith(x)), source)
+    stem = source_stem(source)
     if size in ("brf", "audio"):
         return f"{stem}.{'mp3' if size == 'audio' else size}"
     return f"{stem}.large.pdf" if size == "large" else f"{stem}.pdf"
@@ -108,11 +108,16 @@ def failed(job: Job, reason: str) -> Rendered:
     return Rendered(result)
 
 
+def wall_clock_limit(settings: Settings, renders: int) -> float:
+    """Wall-clock seconds a whole job may take, past which its worker is killed (a build job in
+    ``executors``, a counter print in ``web_pool``): the render deadline for each file it
+    renders, and as much again for reading, parsing and handing the result back."""
+    return settings.render_timeout * (renders + 1)
+
+
 def job_limit(job: Job) -> float:
-    """Wall-clock seconds a whole job may take: the render deadline for each file it renders,
-    and as much again for reading, parsing and handing the result back."""
     renders = (len(job.sizes) if job.pdf else 0) + job.html + job.brf + 3 * job.audio
-    return job.settings.render_timeout * (renders + 1)
+    return wall_clock_limit(job.settings, renders)
 
 
 def warm_up(settings: Settings, sizes: Iterable[str], papers: Iterable[str] | None = None) -> None:

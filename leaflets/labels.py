@@ -21,7 +21,8 @@ def classify(label: str, *, anchored: bool = False) -> Kind | None:
     text = unicodedata.normalize("NFC", clean_label(label))
     # Qualifiers do not change what a label names: "FAQs (for each drug individually …)",
     # "Dosage: NOT FOR INTERNAL USE …".
-    text = re.sub(r"\s*[(\[（].*?(?:[)\]）]|$)", " ", text)
+    # (?<!\s): a run of spaces is scanned once, not once per space (quadratic otherwise).
+    text = re.sub(r"(?<!\s)\s*[(\[（].*?(?:[)\]）]|$)", " ", text)
     text = re.split(r"[:：]", text)[0].strip()
     if not text or len(text.split()) > MAX_LABEL_WORDS or QA_LABEL.match(text):
         return None
@@ -62,7 +63,7 @@ def is_qa_label(label: str) -> bool:
 def clean_label(label: str) -> str:
     """Strip markup and the trailing colon from a label: ``**Usage:**`` → ``Usage``."""
     text = re.sub(r"[*_`]+", "", label).strip()
-    text = re.sub(r"\s*[:：]\s*$", "", text)
+    text = re.sub(r"(?<!\s)\s*[:：]\s*$", "", text)  # the guard keeps a run of spaces linear
     return text.strip()
 
 
@@ -76,3 +77,44 @@ def last_sentence(text: str) -> str:
 #: Where a sentence ends: a stop and a capital (or an Arabic letter, which has no capitals), or a
 #: Chinese full stop, which needs no space after it.
 SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+(?=[A-ZÀ-ÖØ-ÞА-ЯЁ\u0600-\u06ff0-9*¿¡])|(?<=[。！？])")
+
+
+def bracketed(text: str, pairs: str = "()[]", same_line: bool = False) -> list[tuple[int, int]]:
+    """The spans ``(…)`` and ``[…]`` that ``re.finditer(r"\\([^)]*\\)|\\[[^\\]]*\\]", text)`` finds
+    (with ``same_line``, ``\\(.*?\\)|\\[.*?\\]``: no newline inside), in linear time.
+
+    The regex is quadratic on hostile text: from every opening bracket with no closing one
+    after it, it scans to the end again. Here each next-occurrence search is remembered until
+    the scan passes it, so every character is looked at a bounded number of times."""
+    closers = dict(zip(pairs[::2], pairs[1::2], strict=True))
+    ahead: dict[str, int] = {}  # char -> its next index at or after the last search (-1: none)
+
+    def next_of(char: str, start: int) -> int:
+        found = ahead.get(char)
+        if found is None or (found != -1 and found < start):
+            found = ahead[char] = text.find(char, start)
+        return found
+
+    spans = []
+    pos = 0
+    while True:
+        opens = [i for i in (next_of(o, pos) for o in closers) if i != -1]
+        if not opens:
+            return spans
+        start = min(opens)
+        end = next_of(closers[text[start]], start + 1)
+        newline = next_of("\n", start + 1) if same_line else -1
+        if end == -1 or (newline != -1 and newline < end):
+            pos = start + 1
+            continue
+        spans.append((start, end + 1))
+        pos = end + 1
+
+
+def without_bracketed(text: str, pairs: str = "()[]", same_line: bool = False, repl: str = " ") -> str:
+    """``text`` with each span :func:`bracketed` finds replaced by ``repl``."""
+    parts, last = [], 0
+    for start, end in bracketed(text, pairs, same_line):
+        parts += [text[last:start], repl]
+        last = end
+    return "".join(parts) + text[last:]

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from .discover import page_files
 from .errors import LeafletError
+from .labels import without_bracketed
 from .model import Leaflet
 from .reader import read_page
 from .sanitize import text_of
@@ -56,7 +57,7 @@ def alternate_names(leaflet: Leaflet) -> list[str]:
             label, colon, rest = text.partition(":")
             if colon and len(label) <= 40:
                 text = rest
-            text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
+            text = without_bracketed(text)
             for piece in re.split(r"[,;/]|\band\b|\bor\b", text):
                 piece = piece.strip(" .™®")
                 if piece and len(piece) <= 60 and len(piece.split()) <= 4:
@@ -84,7 +85,8 @@ class Entry:
         names = [self.leaflet.title, self.slug.replace("-", " ")]
         if self.leaflet.generic_name:
             names.append(self.leaflet.generic_name)
-        names += re.split(r"\s*\+\s*|\s+and\s+|,\s*", self.leaflet.title)
+        # Spaces collapsed first: a run of them would be rescanned from each of its positions.
+        names += re.split(r" ?\+ ?| and |, ?", " ".join(self.leaflet.title.split()))
         names += self.leaflet.aliases
         names += alternate_names(self.leaflet)
         return [n for n in dict.fromkeys(fold(x) for x in names) if n]
@@ -115,7 +117,7 @@ class Library:
 
     def _load(self, slug: str, path: Path, stamp: tuple[int, int]) -> Entry:
         try:
-            leaflet = read_page(path, content_root=self.root, **self.settings.read_options)
+            leaflet = read_page(path, content_root=self.root, **self.settings.read_options, confine=True)
             return Entry(slug, path, stamp, leaflet)
         except LeafletError as exc:
             return Entry(slug, path, stamp, None, str(exc))

@@ -217,9 +217,10 @@ class LeafletExtension(markdown.Extension):
         md.treeprocessors.register(StructureTreeprocessor(md), "leaflet_structure", -10)
 
 
-_QPREFIX = re.compile(r"^\s*(?:<(?:strong|b)>)?\s*[QP]\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I)
+# Possessive runs: two optional runs of spaces side by side would be tried at every split.
+_QPREFIX = re.compile(r"^\s*+(?:<(?:strong|b)>\s*+)?[QP]\s*+\d*+\s*+[:.)]\s*+(?:</(?:strong|b)>\s*+)?", re.I)
 _APREFIX = re.compile(
-    r"^\s*(?:<(?:strong|b)>)?\s*(?:A(?:ns(?:wer)?)?|R)\s*\d*\s*[:.)]\s*(?:</(?:strong|b)>)?\s*", re.I
+    r"^\s*+(?:<(?:strong|b)>\s*+)?(?:A(?:ns(?:wer)?)?|R)\s*+\d*+\s*+[:.)]\s*+(?:</(?:strong|b)>\s*+)?", re.I
 )
 
 

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__, assets
-from .discover import page_files, slug_collisions
+from .discover import byte_limit, page_files
+from .errors import ContentError, LeafletError
+from .files import read_page_bytes
 from .jobs import Job, Output, PageResult, page_stem
+from .owners import page_claim
 from .scripts import fonts_fingerprint
 from .settings import Settings
 
+LOGGER = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 
 
@@ -101,22 +106,55 @@ def products(
 # -- the manifest ------------------------------------------------------------------------------
 
 
-def read_manifest(out_dir: Path) -> dict[str, dict]:
-    """The previous build's entries by source; entries that do not read as results are dropped
-    (the pages are then simply rendered again)."""
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        entries = {p["source"]: p for p in data.get("pages", []) if isinstance(p, dict)}
-    except (OSError, ValueError, AttributeError, KeyError, TypeError, RecursionError):
+#: A manifest larger than this is not one the build wrote (20,000 pages take about 20 MB).
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+#: Statuses a build writes ("gone": a removed page whose outputs of another kind are kept).
+STATUSES = ("rendered", "unchanged", "refused", "failed", "gone")
+_OUTPUT_FIELDS = {"path": str, "size": str, "pages": int, "bytes": int, "sha256": str}
+_TEXT_FIELDS = ("slug", "title", "reason", "url", "revision", "generic_name", "key")
+
+
+def read_manifest(out_dir: Path, *, warn: bool = False) -> dict[str, dict]:
+    """The previous build's entries by source. A manifest that is not what a build writes
+    (unreadable, not a regular file, not JSON, nested without end, wrong keys or types) is
+    absent, with a warning: every page is rendered again, and nothing is removed on its word."""
+    path = out_dir / MANIFEST
+    if not path.exists():
         return {}
-    good = {}
-    for source, entry in entries.items():
-        try:
-            from_entry(entry)
-        except (TypeError, ValueError, AttributeError):
-            continue
-        good[source] = entry
-    return good
+    try:
+        entries = _valid_manifest(json.loads(read_page_bytes(path, MAX_MANIFEST_BYTES).decode("utf-8")))
+        why = "its keys or types are not a manifest's"
+    except (LeafletError, ValueError, RecursionError) as exc:
+        entries, why = None, str(exc).removeprefix(f"{path}: ")
+    if entries is None:
+        if warn:
+            LOGGER.warning("%s: %s; treated as absent (every page is rendered again)", path, why[:200])
+        return {}
+    return entries
+
+
+def _valid_manifest(data: object) -> dict[str, dict] | None:
+    if not isinstance(data, dict) or not isinstance(data.get("pages"), list):
+        return None
+    entries = {}
+    for page in data["pages"]:
+        if not isinstance(page, dict) or not isinstance(page.get("source"), str):
+            return None
+        if page.get("status") not in STATUSES or not isinstance(page.get("outputs", []), list):
+            return None
+        if any(not isinstance(page.get(k), str | None) for k in _TEXT_FIELDS):
+            return None
+        if not all(isinstance(page.get(k) or [], list) for k in ("built", "refusals")):
+            return None
+        for out in page.get("outputs", []):
+            if not isinstance(out, dict) or set(out) != set(_OUTPUT_FIELDS):
+                return None
+            if any(type(out[k]) is not t for k, t in _OUTPUT_FIELDS.items()):
+                return None
+            if out["path"].startswith("/") or ".." in out["path"].split("/"):
+                return None
+        entries[page["source"]] = page
+    return entries
 
 
 def from_entry(entry: dict) -> PageResult:
@@ -176,33 +214,28 @@ class Plan:
         self.kinds = {"pdf"} if pdf else set()
         self.kinds |= {"html"} if html else set()
         self.kinds |= set(self.formats)
-        self.previous = read_manifest(out_dir)
+        self.previous = read_manifest(out_dir, warn=True)
+        #: The site path each page to render claims (see ``owners``), read from its front matter.
+        self.claims: dict[str, str | None] = {}
         self.known: list[PageResult] = []
         self.todo: list[Todo] = []
-        pages = page_files(content_dir)
-        self.clashes = slug_collisions(pages)
-        for path in pages:
+        # Pages whose outputs share names (x.md and x.json) fail in ``owners.settle``.
+        for path in page_files(content_dir):
             self._page(path, force)
 
     def _page(self, path: Path, force: bool) -> None:
         source = path.relative_to(self.content_dir).as_posix()
-        if path in self.clashes:
-            # x.md and x.json would print to the same outputs: neither owns them.
-            other = self.clashes[path].relative_to(self.content_dir).as_posix()
-            reason = f"slug {path.stem!r} is also {other}: both would print to the same files"
-            self.known.append(
-                PageResult(source, page_stem(source), status="failed", reason=reason, retry=True)
-            )
-            return
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            reason = f"cannot read file: {exc.strerror or exc}"
+            limit = byte_limit(path, self.settings.max_bytes, self.settings.max_bytes_xml)
+            data = read_page_bytes(path, limit, self.content_dir)
+        except ContentError as exc:
+            reason = exc.message
             self.known.append(
                 PageResult(source, page_stem(source), status="failed", reason=reason, retry=True)
             )
             return
         key = page_key(self.env, data)
+        self.claims[source] = page_claim(source, data, self.settings)
         previous = None if force else self.previous.get(source)
         every = tuple(self.formats)
         if previous is None or previous.get("key") != key:
@@ -251,9 +284,9 @@ class Plan:
         any more goes to ``lost``)."""
         for todo in self.todo:
             try:
-                data = todo.path.read_bytes()
-            except OSError as exc:
-                reason = f"cannot read file: {exc.strerror or exc}"
+                data = read_page_bytes(todo.path, self.settings.max_bytes, self.content_dir)
+            except ContentError as exc:
+                reason = exc.message
                 lost.append(
                     PageResult(
                         todo.source, page_stem(todo.source), status="failed", reason=reason, retry=True

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .characters import strip_forbidden
 from .errors import PrescriptionError, RenderError
 from .i18n import texts
 from .model import Item, Leaflet, Prescription
@@ -31,8 +32,6 @@ MAX_ITEMS = 20
 #: Characters a pharmacist may type into each field (the counter's ``maxlength``).
 LIMITS = {"patient": 200, "initials": 200, "directions": 200, "strength": 200, "quantity": 200, "lang": 35}
 SLUG_LIMIT = 100
-#: C0 and C1 control characters: never printed, whatever was pasted.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ITEM_KEYS = {"page", "slug", "directions", "strength", "quantity"}
 _TOP_KEYS = {"patient", "initials", "date", "lang", "items", "size", "paper"}
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -44,7 +43,8 @@ def clean(value: Any, name: str, where: str = "") -> str:
         return ""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise PrescriptionError(f"{where}{name} must be text")
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    # C0 and C1 controls and lone surrogates: never printed, whatever was pasted.
+    text = " ".join(strip_forbidden(str(value))[0].split())
     limit = LIMITS.get(name, SLUG_LIMIT)
     if len(text) > limit:
         raise PrescriptionError(f"{where}{name} is limited to {limit} characters")

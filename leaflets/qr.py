@@ -8,15 +8,25 @@ import html
 import qrcode
 import qrcode.constants
 
+from .errors import RenderError
+
 #: A printed module below 0.5 mm stops cheap phone cameras; the symbol grows with the URL instead.
 MIN_MODULE_MM = 0.5
 #: Target width of the whole symbol (quiet zone included) when the URL is short.
 TARGET_MM = 32.0
 QUIET_ZONE = 4
+#: Bytes a QR code holds at error correction M (version 40, byte mode).
+MAX_QR_BYTES = 2331
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
-    """The module matrix, quiet zone included (error correction M)."""
+    """The module matrix, quiet zone included (error correction M). Raises RenderError for an
+    address a QR code cannot hold (checked on the bytes it encodes, percent escapes and all)."""
+    size = len(url.encode("utf-8"))
+    if size > MAX_QR_BYTES:
+        raise RenderError(
+            f"the online address is too long for a QR code ({size:,} bytes; at most {MAX_QR_BYTES:,})"
+        )
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(url)
     code.make(fit=True)

@@ -18,7 +18,8 @@ from .model import Kind, Leaflet
 from .sanitize import text_of
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
+# Only the first mark of a run starts a match: each later one would rescan the run.
+_SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++(?=\s|$)|\n+")
 #: Boilerplate that every page carries says nothing about the page's own writing.
 _SKIP = {Kind.DISCLAIMER, Kind.NOTE, Kind.GENERIC_NAME}
 

@@ -19,11 +19,15 @@ from typing import Any
 
 import yaml
 
-from .discover import OFFICIAL_SUFFIXES
+from . import limits
+from .characters import strip_forbidden
+from .discover import OFFICIAL_SUFFIXES, byte_limit
 from .epi import looks_like_epi, parse_epi
 from .errors import ContentError, NotALeafletError
+from .files import read_page_bytes
 from .markdown_ext import SectionConverter
 from .model import Kind, Leaflet, Problem, Section, walk
+from .paths import quote_path
 from .sanitize import text_of
 from .scripts import direction, isolate_ltr
 from .sections import LEAFLET_KINDS, RawSection, looks_truncated, scan_sections
@@ -31,17 +35,16 @@ from .spl import looks_like_spl, parse_spl
 from .vocabulary import refuses
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-#: Limits that keep layout time bounded: real pages stay far below them (the corpus: 21 inline
-#: elements in one paragraph at most, a few levels of nesting), hostile ones do not.
-MAX_NESTING = 100
-MAX_INLINE_PER_BLOCK = 300
-_NEST_MARKERS = re.compile(rf"^\s*(?:(?:[-*+]|\d+[.)])\s+|>\s*){{{MAX_NESTING + 1},}}")
-_HTML_NEST = re.compile(r"<(/?)(?:ul|ol|li|blockquote|div|table|dl|section|article)\b[^>]*?(/?)>", re.I)
-_BLOCK_TAG = re.compile(r"</?(?:p|li|h[1-6]|div|section|td|th|dd|dt|blockquote|ul|ol|table|tr)\b[^>]*>")
-_INLINE_TAG = re.compile(r"<[a-zA-Z][^>]*>")
-#: A QR code at error correction M holds about 2,300 bytes; keep the address far below that.
+#: A QR code at error correction M holds 2,331 bytes; the permalink, percent-encoded as the
+#: URL carries it, stays far below that.
 MAX_PERMALINK = 1000
+#: What ``is_banned`` may say. Anything else is a mistake to fix, not a guess to make.
+_TRUE = frozenset({"true", "yes", "y", "on", "1"})
+_FALSE = frozenset({"false", "no", "n", "off", "0", ""})
 _DATE_KEYS = ("date", "lastModified", "last_modified", "reviewed")
+# The parsed HTML is checked again, exactly, per block; [^<>] keeps each pattern linear.
+_BLOCK_TAG = re.compile(r"</?(?:p|li|h[1-6]|div|section|td|th|dd|dt|blockquote|ul|ol|table|tr)\b[^<>]*>")
+_INLINE_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -102,6 +105,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
             break
     else:
         raise ContentError(path, "front matter starts with '---' but never ends", 1)
+    limits.check_header(lines[1:end], 2, path)
     header = "\n".join(lines[1:end])
     try:
         data = yaml.load(header, Loader=_NoAliasLoader)
@@ -111,6 +115,10 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
         raise ContentError(path, f"front matter is not valid YAML: {exc.problem}", line) from None
     except yaml.YAMLError as exc:
         raise ContentError(path, f"front matter is not valid YAML: {exc}", 1) from None
+    except RecursionError:
+        raise ContentError(
+            path, f"front matter is nested more than {limits.MAX_FRONT_MATTER_DEPTH} levels deep", 2
+        ) from None
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         # PyYAML's constructors raise these for values such as "!!timestamp x" or "!!int word".
         raise ContentError(path, f"front matter has a value YAML cannot read: {exc}", 2) from None
@@ -118,6 +126,10 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], list[str],
         data = {}
     if not isinstance(data, dict):
         raise ContentError(path, "front matter must be a mapping of keys to values", 2)
+    if (problem := limits.front_matter_problem(data)) is not None:
+        key, message = problem
+        at = next((n for n, t in enumerate(lines[1:end], 2) if t.startswith(f"{key}:")), 2)
+        raise ContentError(path, message, at)
     return data, lines[end + 1 :], end + 2
 
 
@@ -164,18 +176,24 @@ def parse_page(
     text, notes = decode(data, path, max_bytes)
     problems = list(notes)
     meta, body, first = split_front_matter(text, path)
-    _check_nesting(body, first, path)
+    limits.check_body(body, first, path)
+    body, stripped = _strip_controls(body)
+    if stripped:
+        problems.append(
+            Problem("warning", "control-characters", f"removed {stripped} control character(s) from the text")
+        )
     h1, raw_sections = scan_sections(list(enumerate(body, first)))
     title = _scalar(meta.get("title"), path, "title") or (text_of(h1[1]) if h1 else None)
     if not title:
         raise ContentError(path, "page has no title (no 'title:' in front matter and no '# ' heading)")
     permalink = _scalar(meta.get("permalink"), path, "permalink")
-    if permalink is not None and len(permalink) > MAX_PERMALINK:
+    if permalink is not None and (size := len(quote_path(permalink))) > MAX_PERMALINK:
         raise ContentError(
             path,
-            f"permalink is too long for a QR code ({len(permalink):,} characters; at most {MAX_PERMALINK:,})",
+            f"permalink is too long for a QR code ({size:,} characters once percent-encoded; "
+            f"at most {MAX_PERMALINK:,})",
         )
-    if meta.get("is_banned") is True:
+    if _banned(meta.get("is_banned"), path):
         raise NotALeafletError(path, "the page marks the product as banned (is_banned: true)")
     if not _is_leaflet(raw_sections):
         raise NotALeafletError(path, "not a leaflet: the page has no recognisable section")
@@ -229,6 +247,29 @@ def parse_page(
     )
 
 
+def _strip_controls(body: list[str]) -> tuple[list[str], int]:
+    """The body without control characters (they are not words, and break XML and HTML)."""
+    total = 0
+    lines = []
+    for line in body:
+        clean, count = strip_forbidden(line)
+        lines.append(clean)
+        total += count
+    return lines, total
+
+
+def _banned(value: Any, path: str) -> bool:
+    """``is_banned``: YAML booleans, and the words and numbers people write for them."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    word = str(value).strip().casefold() if isinstance(value, str | int | float) else None
+    if word in _TRUE or (isinstance(value, int | float) and value != 0):
+        return True
+    if word in _FALSE:
+        return False
+    raise ContentError(path, f"front matter 'is_banned' must be true or false, not {value!r}")
+
+
 def _aliases(value: Any, path: str) -> tuple[str, ...]:
     """``aliases:`` is a list of names (or one name); anything else is a content error."""
     if value is None:
@@ -275,26 +316,6 @@ def _relpath(source: Path, content_root: str | Path | None) -> str:
     return source.with_suffix("").name
 
 
-def _check_nesting(lines: list[str], first: int, path: str) -> None:
-    """Refuse, before parsing, structures nested deeper than any leaflet needs: parsing and
-    layout of such pages take time and stack without bound."""
-    depth = 0
-    for number, line in enumerate(lines, first):
-        indent = len(line) - len(line.lstrip(" \t"))
-        if indent > 4 * MAX_NESTING or _NEST_MARKERS.match(line):
-            raise ContentError(
-                path, f"the page is nested too deeply (more than {MAX_NESTING} levels)", number
-            )
-        for closing, self_closing in _HTML_NEST.findall(line):
-            if self_closing:
-                continue
-            depth += -1 if closing else 1
-            if depth > MAX_NESTING:
-                raise ContentError(
-                    path, f"the page is nested too deeply (more than {MAX_NESTING} levels)", number
-                )
-
-
 def _check_inline(section: Section, path: str) -> None:
     fragments = [section.html]
     fragments += [b.html for g in section.groups for b in g.blocks]
@@ -302,11 +323,11 @@ def _check_inline(section: Section, path: str) -> None:
     for fragment in fragments:
         for chunk in _BLOCK_TAG.split(fragment):
             count = len(_INLINE_TAG.findall(chunk))
-            if count > MAX_INLINE_PER_BLOCK:
+            if count > limits.MAX_INLINE_PER_BLOCK:
                 raise ContentError(
                     path,
                     f"a paragraph holds {count:,} pieces of inline markup (at most "
-                    f"{MAX_INLINE_PER_BLOCK}): too slow to lay out",
+                    f"{limits.MAX_INLINE_PER_BLOCK}): too slow to lay out",
                     section.line,
                 )
     for child in section.children:
@@ -401,7 +422,7 @@ def _front_matter_faqs(items: list[Any], converter: SectionConverter, line: int)
             head, _, tail = head.partition("?")
             head += "?"
         question = re.sub(r"[*_]+", "", head).strip()
-        answer = re.sub(r"^\s*\**\s*A\s*:\s*\**\s*", "", a or tail).strip()
+        answer = re.sub(r"^\s*(?:\*+\s*)?A\s*:\s*\**\s*", "", a or tail).strip()
         if question:
             lines.append(f"* **{question}** {' '.join(answer.split())}")
     if not lines:
@@ -417,21 +438,15 @@ def read_page(
     max_bytes: int = 1_000_000,
     max_bytes_xml: int = MAX_BYTES_XML,
     default_lang: str = "en",
+    confine: bool = False,
 ) -> Leaflet:
-    """Read and parse the page at ``path``."""
+    """Read and parse the page at ``path`` (markdown, ePI JSON or SPL XML): a regular file,
+    inside ``content_root`` when ``confine`` is true, read with a bound (see
+    ``files.read_page_bytes``). An official source may be up to ``max_bytes_xml``; a markdown
+    page is held to ``max_bytes`` once its content says it is markdown."""
     path = Path(path)
-    limit = max_bytes_xml if path.suffix.lower() in OFFICIAL_SUFFIXES else max(max_bytes, max_bytes_xml)
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ContentError(path, f"file is {size:,} bytes, over the {limit:,}-byte limit")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ContentError(path, "is a folder, not a page") from None
-    except FileNotFoundError:
-        raise ContentError(path, "no such file") from None
-    except OSError as exc:
-        raise ContentError(path, f"cannot read file: {exc.strerror or exc}") from None
+    limit = byte_limit(path, max_bytes, max_bytes_xml)
+    data = read_page_bytes(path, limit, content_root if confine else None)
     return parse_page(
         data,
         path,

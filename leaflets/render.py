@@ -13,18 +13,20 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .errors import ConfigError, ContentError
+from .errors import LeafletError
 from .i18n import language_name, texts
+from .labels import without_bracketed
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
+from .paths import quote_path
 from .qr import qr_svg
 from .scripts import LATIN, Typesetting, direction, font_lang, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
+from .urls import local_url, page_url, site_path
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
@@ -97,13 +99,26 @@ def translations(leaflet: Leaflet, settings: Settings) -> tuple[Translation, ...
     out = []
     for lang, page in leaflet.translations:
         slug = page.rsplit("/", 1)[-1]
-        other = replace(leaflet, slug=slug, relpath=page, permalink=None, lang=lang)
         out.append(
             Translation(
-                font_lang(lang), direction(lang), language_name(lang), slug, online_path(other, settings)
+                font_lang(lang),
+                direction(lang),
+                language_name(lang),
+                slug,
+                _site_path(leaflet, slug, page, settings),
             )
         )
     return tuple(out)
+
+
+def _site_path(leaflet: Leaflet, slug: str, page: str, settings: Settings) -> str | None:
+    """The path a page in the content folder has below the site root, URL-quoted (the one path
+    rule, ``urls``), or None when the page could not have one."""
+    try:
+        path = site_path(local_url(leaflet.source, None, slug, page, settings), settings)
+    except LeafletError:
+        return None
+    return quote_path(path) if path else None
 
 
 @dataclass(frozen=True)
@@ -124,52 +139,9 @@ class View:
     translations: tuple[Translation, ...] = ()
 
 
-_ABSOLUTE = ("https://", "http://")
-
-
-def online_path(leaflet: Leaflet, settings: Settings) -> str | None:
-    """The online version's path below the site root, URL-quoted and without a leading slash
-    (``composition/b/baclofen.html``), from the permalink or ``path_pattern``. None for an
-    absolute permalink, which names its own site."""
-    if leaflet.permalink and leaflet.permalink.startswith(_ABSOLUTE):
-        return None
-    if leaflet.permalink:
-        path = leaflet.permalink
-    else:
-        letter = (leaflet.slug[:1] or "_").lower()
-        try:
-            path = settings.path_pattern.format_map(
-                {"slug": leaflet.slug, "letter": letter, "path": leaflet.relpath or leaflet.slug}
-            )
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"path_pattern {settings.path_pattern!r} is invalid: {exc}") from None
-    return quote(path.lstrip("/"), safe="/%:@!$&'()*+,;=~-._")
-
-
 def leaflet_url(leaflet: Leaflet, settings: Settings) -> str | None:
-    """The online version's address, or None when no site is configured. This is the one rule
-    for the QR code: a leaflet prints one exactly when it has this address."""
-    path = online_path(leaflet, settings)
-    if path is None:
-        if leaflet.source_format != "markdown":
-            _official_host(leaflet, settings)
-        return leaflet.permalink
-    if not settings.base_url:
-        return None
-    return settings.base_url.rstrip("/") + "/" + path
-
-
-def _official_host(leaflet: Leaflet, settings: Settings) -> None:
-    """An official source's own online version (an ePI Composition's ``url``) is linked only on
-    the configured site or a host listed in ``[site] official_hosts``."""
-    host = (urlsplit(leaflet.permalink or "").hostname or "").lower()
-    site = (urlsplit(settings.base_url).hostname or "").lower() if settings.base_url else None
-    if host not in settings.official_hosts and host != site:
-        raise ContentError(
-            leaflet.source,
-            f"the online version {leaflet.permalink} is not on the configured site or a host "
-            "listed in [site] official_hosts",
-        )
+    """The online version's address (the QR code's), or None when no site is configured."""
+    return page_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
 
 
 def without_qr(count: int = 1) -> str:
@@ -265,7 +237,7 @@ def _ranked(sections: tuple[Section, ...], title_words: set[str]) -> list[tuple[
             )
             # An ingredient's block ("Amoxicillin", named in the title) is printed where its first
             # section would be; any other block of sections is "any other section".
-            name = _words(re.sub(r"\(.*?\)", " ", section.label))
+            name = _words(without_bracketed(section.label, "()", same_line=True))
             ingredient = bool(name) and name <= title_words
             rank = min((r for r, _, _ in inner), default=_RANK[Kind.OTHER])
             ranked.append((max(rank, 1) if ingredient else _RANK[Kind.OTHER], index, block))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .labels import classify, clean_label, is_qa_label
+from .labels import classify, clean_label, is_qa_label, without_bracketed
 from .model import Kind
 from .vocabulary import names_side_effects, only_qualifiers, says_serious
 
@@ -76,7 +76,7 @@ def _match_label(line: str) -> tuple[str, str, str, int | None] | None:
 
 
 def is_group_label(label: str) -> bool:
-    core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip()
+    core = without_bracketed(label, same_line=True).strip()
     return names_side_effects(core) or only_qualifiers(core)
 
 

@@ -12,11 +12,12 @@ from typing import Any
 
 from .errors import ConfigError
 from .i18n import MESSAGES
+from .paths import path_problem
 
 CONFIG_NAME = "leaflets.toml"
 PAPERS = ("a4", "letter")
 SIZES = ("standard", "large")
-#: What ``path_pattern`` may name (render.online_path fills them in).
+#: What ``path_pattern`` may name (urls.page_url fills them in).
 PATH_PLACEHOLDERS = ("slug", "letter", "path")
 
 DEFAULT_DISCLAIMER = MESSAGES["default_disclaimer"]
@@ -113,10 +114,20 @@ class Settings:
         if bad := [f for f in fields if f not in PATH_PLACEHOLDERS]:
             known = ", ".join(f"{{{p}}}" for p in PATH_PLACEHOLDERS)
             raise ConfigError(f"{where}path_pattern has an unknown placeholder {{{bad[0]}}} (known: {known})")
+        sample = "/" + self.path_pattern.lstrip("/").replace("{slug}", "x").replace("{letter}", "x")
+        if (problem := path_problem(sample.replace("{path}", "x/x"))) is not None:
+            raise ConfigError(
+                f"{where}path_pattern {self.path_pattern!r} is not a canonical site path: it {problem}"
+            )
         if self.max_bytes <= 0 or self.max_bytes_xml <= 0:
             raise ConfigError(f"{where}max_bytes and max_bytes_xml must be positive")
         for host in self.official_hosts:
-            if not isinstance(host, str) or not host or "/" in host or ":" in host:
+            # Labels of letters, digits and hyphens: no scheme, port, path, user or wildcard.
+            if (
+                not isinstance(host, str)
+                or not host
+                or not all(part and part.replace("-", "").isalnum() for part in host.split("."))
+            ):
                 raise ConfigError(f"{where}[site] official_hosts must list host names, not {host!r}")
         if self.render_timeout <= 0:
             raise ConfigError(f"{where}[print] timeout must be positive")

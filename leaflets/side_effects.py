@@ -14,7 +14,7 @@ import copy
 import re
 import xml.etree.ElementTree as etree
 
-from .labels import MAX_LABEL_WORDS, classify, last_sentence
+from .labels import MAX_LABEL_WORDS, bracketed, classify, last_sentence, without_bracketed
 from .model import Kind, Severity
 from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, is_bold_label, outer, rest_after, text
 from .vocabulary import names_effects, names_side_effects, only_qualifiers, qualifies, says_serious
@@ -46,7 +46,7 @@ def lead_in_severity(paragraph: str, context: Severity) -> Severity:
 def is_group_label(label: str) -> bool:
     """ "Serious side effects", "Common (>10%)", "Less common, but potentially serious" — not
     "Drowsiness"."""
-    core = re.sub(r"\(.*?\)|\[.*?\]", " ", label).strip().rstrip(":").strip()
+    core = without_bracketed(label, same_line=True).strip().rstrip(":").strip()
     return names_side_effects(core) or only_qualifiers(core)
 
 
@@ -85,7 +85,7 @@ def _own_words_serious(li: etree.Element) -> bool:
     if len(li) and li[0].tag in BOLD and not (li.text or "").strip():
         return says_serious(text(li[0]))
     head = (li.text or "").split(":", 1)[0]
-    return says_serious(" ".join(re.findall(r"\(([^)]*)\)", head)))
+    return says_serious(" ".join(head[start + 1 : end - 1] for start, end in bracketed(head, "()")))
 
 
 def _comma_items(rest: etree.Element) -> list[str] | None:
@@ -109,7 +109,7 @@ def _comma_items(rest: etree.Element) -> list[str] | None:
         return None
 
     def words(part: str) -> int:
-        return len(re.sub(r"\(.*?\)|\[.*?\]", " ", part).split())
+        return len(without_bracketed(part, same_line=True).split())
 
     if any(words(p) > _LIST_LIKE_MAX_WORDS or re.search(r"[.!?]\s+\S", p) for p in parts):
         return None

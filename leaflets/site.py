@@ -6,58 +6,35 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from . import assets
+from . import assets, urls
 from .i18n import texts
 from .library import fold
 from .model import Leaflet
-from .render import environment, make_view, online_path
+from .render import environment, make_view
 from .scripts import direction, font_lang
 from .settings import Settings
+from .urls import local_url, relative_link
 
 SITE_ASSETS = ("base.css", "screen.css", "scripts.css")
 
 
 def site_path(leaflet: Leaflet, settings: Settings) -> str | None:
     """Where the page lives under the output folder: the path of its online URL, below the
-    configured site. None when its URL points somewhere else (an absolute permalink)."""
-    relative = online_path(leaflet, settings)
-    if relative is None:
-        relative = _below(settings.base_url, leaflet.permalink or "")
-        if relative is None:
-            return None
-    relative = unquote(relative)
-    if not relative or relative.endswith("/"):
-        relative += "index.html"
-    # A URL never climbs out of the output folder.
-    clean = posixpath.normpath(relative)
-    if clean.startswith("../") or clean == ".." or clean.startswith("/"):
-        return None
-    return clean
-
-
-def _below(base_url: str | None, url: str) -> str | None:
-    """The part of ``url`` below the site ``base_url``, or None when it is not on that site."""
-    if not base_url:
-        return None
-    base, target = urlsplit(base_url), urlsplit(url)
-    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-        return None
-    prefix = base.path.rstrip("/") + "/"
-    return target.path[len(prefix) :] if target.path.startswith(prefix) else None
+    configured site. None when its URL is on another official host."""
+    url = local_url(leaflet.source, leaflet.permalink, leaflet.slug, leaflet.relpath, settings)
+    return urls.site_path(url, settings)
 
 
 def _up(path: str) -> str:
-    depth = path.count("/")
-    return "../" * depth
+    return "../" * path.count("/") or "./"
 
 
 def render_page(leaflet: Leaflet, settings: Settings, path: str, pdfs: list[tuple[str, str]]) -> str:
     """The leaflet's page. ``pdfs`` are (output path, size) pairs, linked relative to ``path``."""
     view = make_view(leaflet, settings)
     root = _up(path)
-    links = [(posixpath.relpath(pdf, posixpath.dirname(path) or "."), size) for pdf, size in pdfs]
+    links = [(relative_link(pdf, posixpath.dirname(path)), size) for pdf, size in pdfs]
     template = environment().get_template("site/page.html")
     return template.render(
         leaflet=leaflet, settings=settings, view=view, root=root, pdfs=links, text=view.text
@@ -70,7 +47,7 @@ def render_index(entries: list[dict], settings: Settings) -> str:
     data = [
         {
             "title": e["title"],
-            "href": e["path"],
+            "href": relative_link(e["path"], ""),
             "generic": e.get("generic") or "",
             "names": " ".join(fold(n) for n in [e["title"], e.get("generic") or "", e["slug"]]),
             "lang": font_lang(e.get("lang") or settings.lang),

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .errors import LeafletError, RenderError
 from .i18n import Phrase
-from .jobs import init_worker
+from .jobs import init_worker, wall_clock_limit
 from .model import Edition, Leaflet, Personal, Prescription
 from .settings import PAPERS, SIZES, Settings
 
@@ -157,7 +157,7 @@ class Renderer:
 
     def _timeout(self, documents: int) -> float:
         # Each document's layout has its own deadline inside the worker; this is the backstop.
-        return self.settings.render_timeout * documents + 30.0
+        return wall_clock_limit(self.settings, documents)
 
     async def pdf(self, leaflet: Leaflet, size: str, paper: str, personal: Personal | None = None) -> bytes:
         settings = self.settings.replace(size=size, paper=paper)

@@ -142,18 +142,23 @@ def test_sizes_all_gives_one_file_each(library, tmp_path):
     assert not (out / "b/baclofen.large.pdf").exists()
 
 
-def test_same_url_warns_and_writes_both(tmp_path):
+def test_same_url_is_an_error_and_neither_page_is_written(tmp_path):
+    """Two permalinks claiming one path: it is neither page's, and both fail before rendering
+    (each PDF's QR code would open a page that may be the other's)."""
     src = tmp_path / "content"
     (src / "a").mkdir(parents=True)
     (src / "b").mkdir()
     page = "---\ntitle: Twin\npermalink: /twin.html\n---\n**Usage:** u.\n"
     (src / "a/twin.md").write_text(page)
     (src / "b/twin.md").write_text(page.replace("Twin", "Other twin"))
-    report = build_library(src, tmp_path / "out", settings(), jobs=1)
-    assert report.warnings == [
-        f"a/twin.md and b/twin.md would get the same online URL {BASE_URL}/twin.html (both PDFs are written)"
-    ]
-    assert (tmp_path / "out/a/twin.pdf").exists() and (tmp_path / "out/b/twin.pdf").exists()
+    report = build_library(src, tmp_path / "out", settings(), jobs=1, html=True)
+    assert not report.ok
+    reasons = {p.source: (p.status, p.reason) for p in report.pages}
+    assert reasons == {
+        "a/twin.md": ("failed", "its online path 'twin.html' is also b/twin.md's"),
+        "b/twin.md": ("failed", "its online path 'twin.html' is also a/twin.md's"),
+    }
+    assert not list((tmp_path / "out").rglob("*.pdf")) and not (tmp_path / "out/twin.html").exists()
 
 
 def test_two_builds_are_byte_identical(library, tmp_path):
@@ -200,7 +205,8 @@ def test_sigint_to_a_real_build(tmp_path):
     src = tmp_path / "content"
     for n in range(12):
         for rel in ("b/baclofen.md", "s/salbutamol.md"):
-            target = src / f"{n}" / rel
+            # A slug of its own for each copy: two pages may not share an online path.
+            target = src / f"{n}" / rel.replace(".md", f"-{n}.md")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(CONTENT / rel, target)
     out = tmp_path / "dist"
@@ -241,7 +247,7 @@ def test_sigint_to_a_real_build(tmp_path):
 def test_sigterm_stops_like_ctrl_c(tmp_path):
     src = tmp_path / "content"
     for n in range(10):
-        target = src / f"{n}" / "b/baclofen.md"
+        target = src / f"{n}" / f"b/baclofen-{n}.md"  # one online path each
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(CONTENT / "b/baclofen.md", target)
     out = tmp_path / "dist"

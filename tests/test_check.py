@@ -88,8 +88,9 @@ def test_missing_sections_and_duplicate_urls(tmp_path):
     out = run("check", str(tmp_path)).output
     for missing in ("usage", "side effects", "FAQ"):
         assert f"{one}: warning: no {missing} section" in out
-    assert f"{one}: warning: same online URL as {two}" in out
-    assert f"{two}: warning: same online URL as {one}" in out
+    # Both files give the same path: neither owns it, and each is an error naming the other.
+    assert f"{one}: error: its online path 'composition/s/same.html' is also b/same.md's" in out
+    assert f"{two}: error: its online path 'composition/s/same.html' is also a/same.md's" in out
 
 
 def test_json_format(tmp_path):

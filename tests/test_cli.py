@@ -207,7 +207,7 @@ def test_a_port_in_use_is_status_3(run):
 
 def test_readme_exit_code_table_covers_every_code():
     from leaflets import errors
-    from leaflets.cli import USAGE
+    from leaflets.cli_common import USAGE
 
     codes = {c.exit_code for c in vars(errors).values() if isinstance(c, type) and hasattr(c, "exit_code")}
     codes |= {0, 1, USAGE, 130}  # success, failed pages, usage mistakes, interrupted

@@ -30,9 +30,10 @@ def library(tmp_path):
     shutil.copytree(ROOT / "content", src)
     (src / "x").mkdir()
     (src / "x/refusal.md").write_text("---\ntitle: R\n---\nI cannot provide that.\n")
-    # Identical bytes in two places: their content hashes are equal, their tasks must not be.
+    # Identical bytes in two places: their content hashes are equal, their tasks must not be
+    # (another name: two pages may not share an online path).
     (src / "copy/b").mkdir(parents=True)
-    shutil.copy(src / "b/baclofen.md", src / "copy/b/baclofen.md")
+    shutil.copy(src / "b/baclofen.md", src / "copy/b/baclofen-copy.md")
     return src
 
 

@@ -91,10 +91,10 @@ def test_no_qr_without_base_url():
 def test_url_from_pattern_permalink_and_override(fixture_settings):
     leaflet = read_page(TESTAMOL, fixture_settings)
     assert leaflet_url(leaflet, fixture_settings) == f"{BASE_URL}/composition/t/testamol.html"
-    other = fixture_settings.replace(base_url="https://example.org/", path_pattern="/x/{path}/")
-    assert leaflet_url(leaflet, other) == "https://example.org/x/t/testamol/"
-    page = b"---\ntitle: P\npermalink: /drugs/p-special/\n---\n**Usage:** u.\n"
-    assert leaflet_url(parse_page(page, "p.md"), fixture_settings) == f"{BASE_URL}/drugs/p-special/"
+    other = fixture_settings.replace(base_url="https://example.org/", path_pattern="/x/{path}.htm")
+    assert leaflet_url(leaflet, other) == "https://example.org/x/t/testamol.htm"
+    page = b"---\ntitle: P\npermalink: /drugs/p-special.html\n---\n**Usage:** u.\n"
+    assert leaflet_url(parse_page(page, "p.md"), fixture_settings) == f"{BASE_URL}/drugs/p-special.html"
 
 
 def test_running_title_is_shortened_but_h1_is_whole():

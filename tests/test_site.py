@@ -180,9 +180,9 @@ def test_site_chrome_speaks_each_pages_language(site):
     # The index speaks the library's language (English here), and marks each title in another.
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in index and "Medicine name, generic name or ingredient" in index
-    assert re.search(r'<a href="composition/p/paracetamol-ar.html" lang="ar" dir="rtl">', index)
-    assert re.search(r'<a href="composition/i/ibuprofen-zh.html" lang="zh-CN" dir="ltr">', index)
-    assert re.search(r'<a href="composition/b/baclofen.html">', index)
+    assert re.search(r'<a href="\./composition/p/paracetamol-ar.html" lang="ar" dir="rtl">', index)
+    assert re.search(r'<a href="\./composition/i/ibuprofen-zh.html" lang="zh-CN" dir="ltr">', index)
+    assert re.search(r'<a href="\./composition/b/baclofen.html">', index)
 
 
 def test_an_index_in_the_librarys_language_searches_in_it(site, browser, tmp_path):
