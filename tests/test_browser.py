@@ -370,6 +370,8 @@ def test_the_counter_in_arabic_from_the_browsers_language(server, browser):
     page.fill("#q", "amox")
     expected = ar["count_match"].split("{query}")[0] + "\u2068amox\u2069"  # the query isolated
     page.wait_for_function("t => document.getElementById('count').textContent.startsWith(t)", arg=expected)
+    # Titles the script lists carry their own language in an Arabic counter.
+    assert page.locator("#results li a").first.get_attribute("lang") == "en"
     page.locator("#results li button.add").first.click()
     status = page.locator("#rx-status")
     assert status.inner_text().endswith(ar["added"].split(". ")[-1].replace("{count}", "1"))

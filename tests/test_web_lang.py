@@ -185,6 +185,8 @@ def test_errors_after_a_post_are_in_the_ui_language(client):
 def test_search_api_counts_for_the_script(client):
     data = client.get("/api/search?q=amox").json()
     assert data["total"] == len(list((ROOT / "content").rglob("*.md")))
+    assert {r["lang"] for r in data["results"]} == {"en"}
+    assert [r["lang"] for r in client.get("/api/search?q=ibuprofen").json()["results"]] == ["en", "zh-CN"]
     assert "vary" not in {k.lower() for k in client.get("/api/search?q=amox").headers}
 
 

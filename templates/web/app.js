@@ -36,6 +36,10 @@
       span.textContent = item.generic_name;
       li.append(" ", span);
     }
+    // A title in another language than the counter's says so (its voice, its glyphs, its side).
+    if (item.lang && item.lang.split("-")[0] !== document.documentElement.lang) {
+      for (const node of li.querySelectorAll("a, .generic")) { node.lang = item.lang; node.dir = "auto"; }
+    }
     if (rx) li.append(addButton(item.slug, item.title));
     return li;
   }
