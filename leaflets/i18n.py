@@ -215,12 +215,22 @@ class Phrase(str):
         return Phrase._of(self.parts + other.parts)
 
     def in_language(self, lang: str) -> str:
-        return _say(texts(lang), self.parts, lang)
+        """The phrase for a reader: each name it quotes isolated (see ``isolate``)."""
+        return _say(texts(lang), self.parts, lang, shown=True)
 
 
-def _say(words: dict[str, str], parts: tuple[tuple[str, dict], ...], lang: str = "en") -> str:
+def isolate(text: str) -> str:
+    """Text quoted in a sentence of another direction (a Latin name in Arabic, an Arabic query in
+    English) as a bidi isolate (FSI … PDI), so that the sentence's punctuation and numbers stay
+    where the sentence puts them."""
+    return f"\u2068{text}\u2069"
+
+
+def _say(words: dict[str, str], parts: tuple, lang: str = "en", shown: bool = False) -> str:
     def value(v: object) -> object:
-        return v.in_language(lang) if isinstance(v, Phrase) else v
+        if isinstance(v, Phrase):
+            return _say(texts(lang), v.parts, lang, shown)
+        return isolate(v) if shown and isinstance(v, str) else v
 
     return " ".join(words[key].format(**{k: value(v) for k, v in params.items()}) for key, params in parts)
 

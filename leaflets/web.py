@@ -40,6 +40,7 @@ from .i18n import Phrase, say
 from .library import Library, PageLoading
 from .model import Edition, Leaflet
 from .render import environment, make_view
+from .scripts import font_lang
 from .settings import PAPERS, SIZES, Settings
 from .web_guard import (
     COUNTER_POLICY,
@@ -165,7 +166,8 @@ def create_app(
 
         def item(e):
             generic = e.leaflet.generic_name if e.leaflet else None
-            return {"slug": e.slug, "title": e.title, "generic_name": generic}
+            lang = font_lang(e.leaflet.lang) if e.leaflet else None  # the title's own language
+            return {"slug": e.slug, "title": e.title, "generic_name": generic, "lang": lang}
 
         total = len(await run_in_threadpool(library.entries))
         results, suggestions = [item(e) for e in hits], [item(e) for e in near]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from .i18n import language_name, languages, negotiate, texts
+from .i18n import isolate, language_name, languages, negotiate, texts
 from .scripts import direction, font_lang
 
 UI_COOKIE = "leaflets_ui"
@@ -35,6 +35,7 @@ def ui_context(request: Request) -> dict:
             # A page's language as lang and dir attributes (zh → zh-CN, for its glyphs).
             "tag": font_lang,
             "dir_of": direction,
+            "isolate": isolate,
             "choices": [(code, language_name(code), direction(code)) for code in languages()],
             # The switch asks again for the page it is on (an error after a POST: the counter).
             "here": request.url.path if request.method in ("GET", "HEAD") else "/",

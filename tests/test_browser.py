@@ -134,7 +134,7 @@ def add(page, query: str, directions: str, strength: str = "", quantity: str = "
     before = page.locator("#items > li").count()
     page.fill("#q", query)
     page.wait_for_function(
-        "q => document.getElementById('count').textContent.includes('“' + q + '”')", arg=query
+        "q => document.getElementById('count').textContent.includes('\u2068' + q + '\u2069')", arg=query
     )
     assert page.locator("#results li").count() == 1, query
     page.press("#q", "Enter")
@@ -369,10 +369,14 @@ def test_the_counter_in_arabic_from_the_browsers_language(server, browser):
     assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     assert page.locator("h1").inner_text() == ar["find"]
+    # Mirrored, not pushed aside: nothing hangs off the start edge (no sideways scroll).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert serious_violations(page) == []
     page.fill("#q", "amox")
-    expected = ar["count_match"].split("{query}")[0] + "amox"
+    expected = ar["count_match"].split("{query}")[0] + "\u2068amox\u2069"  # the query isolated
     page.wait_for_function("t => document.getElementById('count').textContent.startsWith(t)", arg=expected)
+    # Titles the script lists carry their own language in an Arabic counter.
+    assert page.locator("#results li a").first.get_attribute("lang") == "en"
     page.locator("#results li button.add").first.click()
     status = page.locator("#rx-status")
     assert status.inner_text().endswith(ar["added"].split(". ")[-1].replace("{count}", "1"))

@@ -194,8 +194,12 @@ def test_an_index_in_the_librarys_language_searches_in_it(site, browser, tmp_pat
         {"title": "باراسيتامول", "slug": "paracetamol-ar", "path": "p.html", "lang": "ar"},
     ]
     for lang, label, found in (
-        ("fr", "Nom du médicament, nom générique ou substance", "Résultats pour « salbut » : 1 sur 2"),
-        ("ar", "اسم الدواء أو الاسم العلمي أو المادة الفعالة", "نتائج البحث عن «salbut»: 1 من 2"),
+        (
+            "fr",
+            "Nom du médicament, nom générique ou substance",
+            "Résultats pour « \u2068salbut\u2069 » : 1 sur 2",
+        ),
+        ("ar", "اسم الدواء أو الاسم العلمي أو المادة الفعالة", "نتائج البحث عن «\u2068salbut\u2069»: 1 من 2"),
     ):
         folder = tmp_path / lang
         (folder / "static").mkdir(parents=True)

@@ -389,7 +389,7 @@ def test_unknown_slug_in_a_prescription_is_404_naming_it(client):
     response = post_rx(client, rx_form(("baclofen", "", "", ""), ("baclophen", "", "", "")))
     assert response.status_code == 404
     assert "Item 2" in response.text and "baclophen" in response.text
-    assert "Did you mean Baclofen" in response.text
+    assert "Did you mean \u2068Baclofen\u2069?" in response.text
 
 
 def test_duplicate_item(client):

@@ -108,7 +108,7 @@ def test_the_switch_overrides_the_header_and_is_remembered(client):
     assert "leaflets_ui=fr" in switched.headers["set-cookie"]
     page = client.get("/?q=amox", headers={"Accept-Language": "ar"}).text
     assert html_tag(page) == '<html lang="fr" dir="ltr">'
-    assert "Trouver une notice" in page and "Résultats pour « amox »" in page
+    assert "Trouver une notice" in page and "Résultats pour « \u2068amox\u2069 »" in page
     # The leaflet keeps its own language inside a French counter.
     preview = client.get("/leaflets/paracetamol-ar", headers={"Accept-Language": "ar"}).text
     assert html_tag(preview) == '<html lang="fr" dir="ltr">'
@@ -176,7 +176,7 @@ def test_errors_after_a_post_are_in_the_ui_language(client):
         headers={"Accept-Language": "es"},
     )
     assert response.status_code == 404
-    assert "Medicamento 2: No hay ningún prospecto llamado «nosuchpage»." in response.text
+    assert "Medicamento 2: No hay ningún prospecto llamado «\u2068nosuchpage\u2069»." in response.text
     # The switch after a POST goes to the counter, not back to the POST's address.
     switch = lxml.html.fromstring(response.text).xpath("//form[@class='ui-language']")[0]
     assert switch.get("action") == "/"
@@ -185,4 +185,22 @@ def test_errors_after_a_post_are_in_the_ui_language(client):
 def test_search_api_counts_for_the_script(client):
     data = client.get("/api/search?q=amox").json()
     assert data["total"] == len(list((ROOT / "content").rglob("*.md")))
+    assert {r["lang"] for r in data["results"]} == {"en"}
+    assert [r["lang"] for r in client.get("/api/search?q=ibuprofen").json()["results"]] == ["en", "zh-CN"]
     assert "vary" not in {k.lower() for k in client.get("/api/search?q=amox").headers}
+
+
+def test_names_in_ui_sentences_are_bidi_isolates(client):
+    """A Latin query in an Arabic sentence (and an Arabic title in an English one) is isolated, so
+    that the colon and the numbers stay where the sentence puts them ("mg 500" never happens)."""
+    page = client.get("/?q=para", headers={"Accept-Language": "ar"}).text
+    assert "نتائج البحث عن «\u2068para\u2069»: 2 من" in page
+    preview = client.get("/leaflets/paracetamol-ar").text
+    assert "<title>\u2068باراسيتامول\u2069 – leaflet</title>" in preview
+
+
+def test_a_title_in_another_language_says_so(client):
+    page = client.get("/?q=para", headers={"Accept-Language": "ar"}).text
+    assert '<a href="/leaflets/paracetamol" lang="en" dir="ltr">Paracetamol</a>' in page
+    assert '<span class="generic" lang="en" dir="ltr">' in page
+    assert '<a href="/leaflets/paracetamol-ar">' in page  # the UI's own language: nothing to say

@@ -40,7 +40,7 @@
     }
     // The words come with the page, in its language: "{name}" placeholders filled in here.
     const words = tokens.length ? count.dataset.match : count.dataset.all;
-    const values = { query: input.value.trim(), count: tokens.length ? shown : items.length, total: items.length };
+    const values = { query: "\u2068" + input.value.trim() + "\u2069", count: tokens.length ? shown : items.length, total: items.length };
     count.textContent = words.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
   });
 })();

@@ -10,10 +10,15 @@
   const hints = document.getElementById("suggestions");
   if (!input || !list || !count) return;
   const rx = document.getElementById("rx");
-  // The page's words in its UI language (data in the page, see web_lang): "{name}" placeholders.
+  // The page's words in its UI language (data in the page, see web_lang): "{name}" placeholders,
+  // each name or query quoted as a bidi isolate (FSI … PDI, as i18n.isolate does).
   const T = JSON.parse(document.getElementById("ui-text").textContent);
   function say(key, values) {
-    return T[key].replace(/\{(\w+)\}/g, function (all, name) { return name in values ? String(values[name]) : all; });
+    return T[key].replace(/\{(\w+)\}/g, function (all, name) {
+      if (!(name in values)) return all;
+      const value = values[name];
+      return typeof value === "string" ? "\u2068" + value + "\u2069" : String(value);
+    });
   }
   let timer = null;
   let latest = 0;
@@ -30,6 +35,10 @@
       span.className = "generic";
       span.textContent = item.generic_name;
       li.append(" ", span);
+    }
+    // A title in another language than the counter's says so (its voice, its glyphs, its side).
+    if (item.lang && item.lang.split("-")[0] !== document.documentElement.lang) {
+      for (const node of li.querySelectorAll("a, .generic")) { node.lang = item.lang; node.dir = "auto"; }
     }
     if (rx) li.append(addButton(item.slug, item.title));
     return li;
