@@ -175,7 +175,7 @@ def tag(mp3: bytes, reading: Reading, timed: list[tuple[str, int, int]], setting
     tags.add(TLAN(encoding=1, text=[langcodes.Language.get(reading.lang).to_alpha3()]))
     tags.add(TCON(encoding=1, text=["Speech"]))
     tags.add(TXXX(encoding=1, desc="revision", text=[reading.revision]))
-    tags.add(TXXX(encoding=1, desc="source", text=[reading.trace]))
+    tags.add(TXXX(encoding=1, desc="source", text=[reading.source or reading.trace]))
     if settings.pharmacy.name:
         tags.add(TPUB(encoding=1, text=[settings.pharmacy.name]))
     if reading.url:

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 from .i18n import texts
 from .model import Item, Leaflet, Personal, Prescription
+from .paper import trace_line
 from .render import Block, GroupView, leaflet_url, print_blocks
 from .settings import Settings
 
@@ -51,10 +52,12 @@ class Reading:
     lang: str
     revision: str
     parts: tuple[Part, ...]
-    #: The print's footer: the online address, and "Source: … · revision …".
+    #: The print's footer: the online address, and "Revision … · date".
     url: str | None
     trace: str
     text: dict[str, str]
+    #: The page's file, for the file's metadata only (never read out or embossed).
+    source: str = ""
 
 
 def reading_order(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> Reading:
@@ -64,26 +67,26 @@ def reading_order(leaflet: Leaflet, settings: Settings, personal: Personal | Non
         rows = [
             (text["patient"], personal.patient),
             (text["medicine"], leaflet.title),
+            (text["strength"], personal.strength),
+            (text["quantity"], personal.quantity),
             (text["directions"], personal.directions),
             (text["pharmacist"], personal.initials),
+            (text["dispensed"], personal.dispensed),
         ]
         lines = tuple(Line(PARA, f"{label}: {_clean(value)}") for label, value in rows if value.strip())
         parts.append(Part(text["personal"], 2, lines, "personal"))
     for block in print_blocks(leaflet, settings, personal):
         parts.extend(_parts(block, text, 2))
-    trace = (
-        f"{text['source']}: {(leaflet.relpath or leaflet.slug)}.md · {text['revision']} {leaflet.revision}"
-    )
-    if leaflet.date:
-        trace += f" · {text['page_date']}: {leaflet.date}"
     return Reading(
         title=leaflet.title,
         lang=leaflet.lang,
         revision=leaflet.revision,
         parts=tuple(parts),
         url=leaflet_url(leaflet, settings),
-        trace=trace,
+        # As the print's: the revision and the page's date, never the source path.
+        trace=trace_line(leaflet, text).replace("\u00a0", " "),
         text=text,
+        source=f"{leaflet.relpath or leaflet.slug}.md",
     )
 
 

@@ -398,3 +398,12 @@ def test_render_several_pages_as_one_braille_file(tmp_path):
     summary = " ".join(back(pages_of(out.read_bytes())[1], "en-ueb-g2.ctb"))
     assert "Your medicines" in summary and summary.index("Salbutamol") < summary.index("Baclofen")
     assert CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "--format", "html"]).exit_code == 2
+
+
+def test_the_title_page_traces_the_revision_not_the_source_file(brf, settings):
+    """As in print (issue 12): "Revision … · date" for the reader, the file path only in the
+    manifest and metadata."""
+    leaflet = read_page(SAMPLES[0], settings)
+    title_page = " ".join(back(pages_of(brf(SAMPLES[0]))[0], "en-ueb-g2.ctb"))
+    assert f"Revision {leaflet.revision[:8]}" in title_page
+    assert ".md" not in title_page and "Source" not in title_page
