@@ -58,16 +58,23 @@ def make_library(dest: Path, pages: int, source: Path | None) -> int:
             continue  # refusals are not leaflets: the floor could not render them either
         originals.append(path)
     count, copy = 0, 0
-    while count < pages:
+    while count < pages or (source is not None and copy == 0):
         for path in originals:
-            target = dest / f"copy{copy}" / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
+            _copy_page(path, dest / f"copy{copy}" / path.name, copy)
             count += 1
         copy += 1
         if source is not None:
             break  # the corpus is big enough as it is
     return count
+
+
+def _copy_page(path: Path, target: Path, copy: int) -> None:
+    """A copy under its own slug: the path pattern gives the online path from the slug, and two
+    pages claiming one path are both refused, so plain copies would time refusals."""
+    if copy:
+        target = target.with_name(f"{target.stem}-{copy}{target.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, target)
 
 
 def floor_script(library: Path, out_rss: Path) -> str:
@@ -341,9 +348,7 @@ def _repeated(dest: Path, pages: int, source: Path | None) -> int:
         for path in originals:
             if count == pages:
                 return count
-            target = dest / f"copy{copy}" / path.relative_to(source or ROOT / "content")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
+            _copy_page(path, dest / f"copy{copy}" / path.relative_to(source or ROOT / "content"), copy)
             count += 1
     return count
 
