@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MissingFontError
+from .html_scan import split_markup
 
 #: Right-to-left languages (primary subtags).
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "ur", "he", "yi", "sd", "ug", "dv", "ckb"})
@@ -220,7 +221,6 @@ def fonts_fingerprint(text: str) -> str:
 # punctuation between them ("Paracetamol 500 mg", "4 g", "1-2"). Arabic-Indic digits need none.
 _LTR_CHAR = r"A-Za-z0-9\u00c0-\u024f\u00b5"
 _LTR_RUN = re.compile(rf"[{_LTR_CHAR}](?:[{_LTR_CHAR}.,:/%+×\-–' ]*[{_LTR_CHAR}%])?")
-_MARKUP = re.compile(r"(<[^>]*>|&[#\w]+;)")
 
 
 def isolate_ltr(html: str) -> str:
@@ -228,7 +228,7 @@ def isolate_ltr(html: str) -> str:
     a right-to-left page prints "500 mg", not "mg 500" (Unicode bidi isolates, UAX #9)."""
     out = []
     inside_bdi = 0
-    for part in _MARKUP.split(html):
+    for part in split_markup(html):
         if part.startswith("<"):
             name = part[1:].lstrip("/").split(None, 1)[0].rstrip(">/").lower() if len(part) > 2 else ""
             if name == "bdi":
