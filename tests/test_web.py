@@ -673,6 +673,23 @@ def test_token_redirect_is_relative_and_the_token_stays_out_of_access_logs(conte
     assert TOKEN not in record.getMessage() and "token=[hidden]&q=x" in record.getMessage()
 
 
+def test_serve_keeps_the_token_out_of_uvicorns_access_log(content, settings, monkeypatch):
+    """The filter above only keeps the token out of the log if ``serve`` installs it on the
+    logger uvicorn writes its access lines to: without it this line would carry the token."""
+    import uvicorn
+
+    access = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access, "filters", [])
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    web_module.serve(content, settings, host="127.0.0.1", port=8000, token=TOKEN, workers=0)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/?token={TOKEN}", "1.1", 303), None,
+    )  # fmt: skip
+    assert access.filter(record)
+    assert TOKEN not in record.getMessage() and "token=[hidden]" in record.getMessage()
+
+
 def test_a_slow_client_is_disconnected(content, settings, monkeypatch):
     import socket
 
