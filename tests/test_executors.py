@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 
+import leaflets.executors as executors
 from leaflets import Settings
 from leaflets.executors import DEPTH, LocalExecutor
 
@@ -71,6 +73,39 @@ def test_a_dead_worker_costs_its_page_one_retry_and_nothing_else():
         "d",
     ]
     assert pool.started == 4  # two, and one fresh worker after each of the two deaths
+
+
+def test_only_the_dead_page_is_retried_not_the_pages_queued_behind_it(monkeypatch):
+    """One worker holds DEPTH jobs: "crash" running, "b" queued behind it. Only the running page
+    is suspect; "b" never started, so it goes back in line and is not made a retry (a retry runs
+    alone, a worker to itself). The results alone cannot tell: this counts what is retried."""
+    retried = []
+
+    class Recorded(deque):
+        def append(self, job):
+            retried.append(job.source)
+            super().append(job)
+
+        def extend(self, jobs):
+            jobs = list(jobs)
+            retried.extend(j.source for j in jobs)
+            super().extend(jobs)
+
+    real_init = executors._Line.__init__
+
+    def init(self, first, source):
+        real_init(self, first, source)
+        self.retry = Recorded()
+
+    monkeypatch.setattr(executors._Line, "__init__", init)
+    assert DEPTH >= 2
+    pool = LocalExecutor(1, Settings(), ("standard",), limit=120)
+    try:
+        results = list(pool.run(act, [Toy(s) for s in ("crash", "b", "c")]))
+    finally:
+        pool.close()
+    assert sources(results) == ["b", "c", "crash:the worker process died while rendering this page"]
+    assert retried == ["crash"]
 
 
 def test_the_pool_holds_a_bounded_window_of_jobs():

@@ -120,6 +120,7 @@ def test_a_permalink_onto_another_pages_path_is_an_error_and_the_genuine_page_ke
         ("/static/base.css", "the build"),
         ("/static", "the build"),
         ("/b/baclofen.pdf", "belongs to the PDF of b/baclofen.md"),
+        ("/q/quinine.pdf", "the build"),  # no page's PDF yet: a future page's
         ("/composition/b", "cannot be a file and a folder at once"),
         ("/b", "cannot be a file and a folder at once"),
         ("/composition/b/baclofen.html/x.html", "cannot be a file and a folder at once"),
