@@ -1,6 +1,6 @@
 """Reading order: the printed leaflet as plain-text parts, for braille and speech.
 
-The order of sections is decided in one place, ``print_order.print_blocks``. This module walks those
+The order of sections is decided in one place, ``render.print_blocks``. This module walks those
 very blocks and turns their sanitised HTML into headings, paragraphs and list items, so the BRF
 and the audio say what the print says, in its order and with its severity labels.
 """
@@ -14,8 +14,7 @@ from html.parser import HTMLParser
 from .i18n import texts
 from .model import Item, Leaflet, Personal, Prescription
 from .paper import trace_line
-from .print_order import Block, GroupView, print_blocks
-from .render import leaflet_url
+from .render import Block, GroupView, leaflet_url, print_blocks
 from .settings import Settings
 
 HEADING, PARA, ITEM = "heading", "para", "item"
@@ -37,7 +36,7 @@ class Part:
     #: 2 for a section, 3 for a section inside a per-ingredient block.
     level: int
     lines: tuple[Line, ...]
-    #: The block kind from print_order.py ("usage", "serious", "faqs", …).
+    #: The block kind from render.py ("usage", "serious", "faqs", …).
     kind: str
     #: The per-ingredient block this part belongs to, when it is one of its sections.
     parent: str = ""

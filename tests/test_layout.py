@@ -29,8 +29,7 @@ from leaflets.i18n import texts
 from leaflets.model import Personal, Severity
 from leaflets.paper import display_date, short_revision
 from leaflets.pdf import render_pdf
-from leaflets.print_order import print_blocks
-from leaflets.render import leaflet_url, render_html
+from leaflets.render import leaflet_url, print_blocks, render_html
 from leaflets.sanitize import text_of
 from leaflets.scripts import direction
 from leaflets.settings import Pharmacy

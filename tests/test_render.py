@@ -8,9 +8,8 @@ import pytest
 from conftest import BASE_URL, FIXTURE_CONTENT, ROOT
 
 from leaflets import Settings, read_page, render_html
-from leaflets.print_order import print_blocks
 from leaflets.reader import parse_page
-from leaflets.render import leaflet_url, shorten
+from leaflets.render import leaflet_url, print_blocks, shorten
 
 TESTAMOL = FIXTURE_CONTENT / "t" / "testamol.md"
 BACLOFEN = ROOT / "content" / "b" / "baclofen.md"
