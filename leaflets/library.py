@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from .discover import page_files
+from .discover import page_files, page_slug
 from .errors import LeafletError
 from .labels import without_bracketed
 from .model import Leaflet
@@ -142,14 +142,16 @@ class Library:
 
     def scan(self) -> None:
         """Find pages (new, changed, removed) and start reading the new and changed ones.
-        Slugs are file names; a second file with the same name is left out, with a warning,
-        rather than shadowing the first."""
+        Slugs are file names (with the language in a language folder, ``discover.page_slug``);
+        a second file with the same slug is left out, with a warning, rather than shadowing the
+        first."""
         found: dict[str, Path] = {}
         for path in page_files(self.root):
-            if path.stem in found:
-                LOGGER.warning("%s: slug %r is already %s; not served", path, path.stem, found[path.stem])
+            slug = page_slug(path.relative_to(self.root).as_posix())
+            if slug in found:
+                LOGGER.warning("%s: slug %r is already %s; not served", path, slug, found[slug])
                 continue
-            found[path.stem] = path
+            found[slug] = path
         stamps = {slug: self._stamp(path) for slug, path in found.items()}
         with self._lock:
             self._entries = {s: e for s, e in self._entries.items() if stamps.get(s) is not None}

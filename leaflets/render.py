@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
+from .discover import folder_translations, page_slug
 from .errors import LeafletError
 from .i18n import language_name, texts
 from .labels import without_bracketed
@@ -98,9 +99,16 @@ class Translation:
 
 
 def translations(leaflet: Leaflet, settings: Settings) -> tuple[Translation, ...]:
+    """The same medicine in other languages, the one list the site links and the counter offers
+    ("Print in …"): the pages the ``translations:`` map names, then the same file in the other
+    language folders (``fr/b/baclofen.md`` for ``en/b/baclofen.md``, looked up now, so that a
+    page added there is offered at once); the map wins for a language it names."""
+    pages = dict(leaflet.translations)
+    for lang, page in folder_translations(leaflet.source, leaflet.relpath):
+        pages.setdefault(lang, page)
     out = []
-    for lang, page in leaflet.translations:
-        slug = page.rsplit("/", 1)[-1]
+    for lang, page in pages.items():
+        slug = page_slug(page)
         out.append(
             Translation(
                 font_lang(lang),
