@@ -26,7 +26,7 @@ from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect
 from .paper import keep_together, running_header, trace_line, url_html
 from .paths import quote_path
 from .qr import qr_svg
-from .scripts import LATIN, Typesetting, direction, font_lang, typesetting
+from .scripts import LATIN, Typesetting, direction, font_lang, isolate_ltr, isolate_ltr_text, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
 from .urls import local_url, page_url, site_path
 
@@ -343,6 +343,24 @@ def _created(leaflet: Leaflet) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
+def isolated(value: Any, direction: str) -> Any:
+    """The template filter for what the tool prints around a page's body (titles, labels, the
+    patient's box, the pharmacy, the summary table): in a right-to-left document, its Latin names,
+    doses and numbers in ``<bdi>``, as the reader isolates the body's. Elsewhere the value as it
+    is. (Not LRI … PDI here: a dose's no-break span, added later, would reorder inside them.)"""
+    if direction != "rtl" or not value:
+        return value
+    return Markup(isolate_ltr(str(Markup.escape(value))))
+
+
+def isolated_text(value: Any, direction: str) -> Any:
+    """The same for an attribute that a margin box prints (the running title, header and footer):
+    plain text, its runs between LRI and PDI."""
+    if direction != "rtl" or not value:
+        return value
+    return isolate_ltr_text(str(value))
+
+
 def environment(templates: Path | None = None) -> jinja2.Environment:
     shipped = assets.shipped_templates()
     if shipped is not None and templates is None:
@@ -353,15 +371,18 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
+    env.filters.update(isolated=isolated, isolated_text=isolated_text)
     return env
 
 
 @functools.lru_cache(maxsize=2)
 def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environment:
     """Templates that travelled with the work to a remote worker."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.DictLoader(dict(items)), autoescape=True, undefined=jinja2.StrictUndefined
     )
+    env.filters.update(isolated=isolated, isolated_text=isolated_text)
+    return env
 
 
 def page_text(leaflet: Leaflet, personal: Personal | None = None) -> str:
