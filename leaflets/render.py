@@ -18,17 +18,15 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .discover import folder_translations, page_slug
-from .errors import LeafletError
-from .i18n import language_name, texts
+from .i18n import texts
 from .labels import without_bracketed
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .paper import keep_together, running_header, trace_line, url_html
-from .paths import quote_path
 from .qr import qr_svg
-from .scripts import LATIN, Typesetting, direction, font_lang, isolate_ltr, isolate_ltr_text, typesetting
+from .scripts import LATIN, Typesetting, isolated, isolated_text, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
-from .urls import local_url, page_url, site_path
+from .translations import Translation, translations
+from .urls import page_url
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
@@ -82,53 +80,6 @@ class Block:
     faqs: tuple[Any, ...] = ()
     #: Per-ingredient blocks print their own sections inside them.
     children: tuple[Block, ...] = ()
-
-
-@dataclass(frozen=True)
-class Translation:
-    """The same medicine in another language, as the site and the counter link it."""
-
-    lang: str
-    dir: str
-    #: The language's name in that language ("العربية"), so its readers find it.
-    name: str
-    #: The page's file name: the counter's slug.
-    slug: str
-    #: Its online path below the site root (the one path rule), or None.
-    path: str | None
-
-
-def translations(leaflet: Leaflet, settings: Settings) -> tuple[Translation, ...]:
-    """The same medicine in other languages, the one list the site links and the counter offers
-    ("Print in …"): the pages the ``translations:`` map names, then the same file in the other
-    language folders (``fr/b/baclofen.md`` for ``en/b/baclofen.md``, looked up now, so that a
-    page added there is offered at once); the map wins for a language it names."""
-    pages = dict(leaflet.translations)
-    for lang, page in folder_translations(leaflet.source, leaflet.relpath):
-        pages.setdefault(lang, page)
-    out = []
-    for lang, page in pages.items():
-        slug = page_slug(page)
-        out.append(
-            Translation(
-                font_lang(lang),
-                direction(lang),
-                language_name(lang),
-                slug,
-                _site_path(leaflet, slug, page, settings),
-            )
-        )
-    return tuple(out)
-
-
-def _site_path(leaflet: Leaflet, slug: str, page: str, settings: Settings) -> str | None:
-    """The path a page in the content folder has below the site root, URL-quoted (the one path
-    rule, ``urls``), or None when the page could not have one."""
-    try:
-        path = site_path(local_url(leaflet.source, None, slug, page, settings), settings)
-    except LeafletError:
-        return None
-    return quote_path(path) if path else None
 
 
 @dataclass(frozen=True)
@@ -343,24 +294,6 @@ def _created(leaflet: Leaflet) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
-def isolated(value: Any, direction: str) -> Any:
-    """The template filter for what the tool prints around a page's body (titles, labels, the
-    patient's box, the pharmacy, the summary table): in a right-to-left document, its Latin names,
-    doses and numbers in ``<bdi>``, as the reader isolates the body's. Elsewhere the value as it
-    is. (Not LRI … PDI here: a dose's no-break span, added later, would reorder inside them.)"""
-    if direction != "rtl" or not value:
-        return value
-    return Markup(isolate_ltr(str(Markup.escape(value))))
-
-
-def isolated_text(value: Any, direction: str) -> Any:
-    """The same for an attribute that a margin box prints (the running title, header and footer):
-    plain text, its runs between LRI and PDI."""
-    if direction != "rtl" or not value:
-        return value
-    return isolate_ltr_text(str(value))
-
-
 def environment(templates: Path | None = None) -> jinja2.Environment:
     shipped = assets.shipped_templates()
     if shipped is not None and templates is None:

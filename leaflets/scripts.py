@@ -15,6 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 from .errors import MissingFontError
 
@@ -253,3 +256,21 @@ def isolate_ltr_text(text: str) -> str:
         part if n % 2 else _LTR_RUN.sub(lambda m: f"\u2066{m.group(0)}\u2069", part)
         for n, part in enumerate(parts)
     )
+
+
+def isolated(value: Any, direction: str) -> Any:
+    """The template filter for what the tool prints around a page's body (titles, labels, the
+    patient's box, the pharmacy, the summary table): in a right-to-left document, its Latin names,
+    doses and numbers in ``<bdi>``, as the reader isolates the body's. Elsewhere the value as it
+    is. (Not LRI … PDI here: a dose's no-break span, added later, would reorder inside them.)"""
+    if direction != "rtl" or not value:
+        return value
+    return Markup(isolate_ltr(str(Markup.escape(value))))
+
+
+def isolated_text(value: Any, direction: str) -> Any:
+    """The same for an attribute that a margin box prints (the running title, header and footer):
+    plain text, its runs between LRI and PDI."""
+    if direction != "rtl" or not value:
+        return value
+    return isolate_ltr_text(str(value))

@@ -16,7 +16,7 @@ from leaflets.build import build_library
 from leaflets.check import check_pages
 from leaflets.cli import cli
 from leaflets.discover import folder_language, folder_translations, page_slug
-from leaflets.render import translations
+from leaflets.translations import translations
 from leaflets.web import create_app
 
 ARABIC = """---
