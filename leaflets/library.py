@@ -126,18 +126,34 @@ class Library:
             return Entry(slug, path, stamp, None, f"{path}: could not be read ({type(exc).__name__})")
 
     def _submit(self, slug: str, path: Path, stamp: tuple[int, int]) -> cf.Future:
-        """Read one page on a loader thread and publish it when done. Under the lock."""
-        future = self._loader.submit(self._load, slug, path, stamp)
-        self._loading[slug] = future
+        """Read one page on a loader thread and publish it. Under the lock.
 
-        def publish(done: cf.Future) -> None:
-            with self._lock:
-                if self._loading.get(slug) is done:
+        The loader publishes before its future is done: a future's waiters wake before its
+        callbacks run, so publishing from a callback let ``wait`` return with pages not yet in
+        (the counter then searched a library without them)."""
+        mine: list[cf.Future] = []
+
+        def read() -> Entry:
+            entry = self._load(slug, path, stamp)
+            with self._lock:  # only once ``_submit`` let go of it: ``mine`` holds the future
+                if self._loading.get(slug) is mine[0]:
                     del self._loading[slug]
-                    if not done.cancelled() and done.exception() is None:
-                        self._entries[slug] = done.result()
+                    self._entries[slug] = entry
+            return entry
 
-        future.add_done_callback(publish)
+        with self._lock:  # held by the callers already (re-entrant); ``read`` waits for it
+            future = self._loader.submit(read)
+            mine.append(future)
+            self._loading[slug] = future
+
+        def forget(done: cf.Future) -> None:
+            """A read cancelled (the library closed) never ran ``read``: it is loading no more."""
+            if done.cancelled():
+                with self._lock:
+                    if self._loading.get(slug) is done:
+                        del self._loading[slug]
+
+        future.add_done_callback(forget)
         return future
 
     def scan(self) -> None:
