@@ -56,7 +56,8 @@ def find_page(page: str, settings: Settings) -> Path:
     """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
     from .discover import has_page_suffix, page_files, page_slug
     from .files import read_page_bytes
-    from .reader import decode, split_front_matter
+    from .front_matter import split_front_matter
+    from .reader import decode
 
     path = Path(page)
     if has_page_suffix(path) or path.exists():

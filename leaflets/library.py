@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from .discover import page_files, page_slug
 from .errors import LeafletError
+from .html_scan import list_items
 from .labels import without_bracketed
 from .model import Leaflet
 from .reader import read_page
@@ -35,7 +36,6 @@ RESCAN_SECONDS = 2.0
 LOADERS = 4
 #: Section labels whose list items are other names of the medicine.
 ALTERNATE_LABELS = frozenset({"alternate names", "alternative names", "other names", "also known as"})
-_ITEM = re.compile(r"<li\b[^>]*>(.*?)</li>", re.S)
 
 
 def fold(text: str) -> str:
@@ -52,7 +52,7 @@ def alternate_names(leaflet: Leaflet) -> list[str]:
     for section in leaflet.all_sections():
         if fold(section.label) not in ALTERNATE_LABELS:
             continue
-        for item in _ITEM.findall(section.html):
+        for item in list_items(section.html):
             text = text_of(item)
             label, colon, rest = text.partition(":")
             if colon and len(label) <= 40:

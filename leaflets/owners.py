@@ -90,7 +90,8 @@ def page_claim(source: str, data: bytes, settings: Settings) -> str | None:
     before any worker parses the page). None when there is none or the page cannot say; the
     worker then reports why."""
     from .errors import LeafletError
-    from .reader import decode, split_front_matter
+    from .front_matter import split_front_matter
+    from .reader import decode
 
     stem = source_stem(source)
     permalink = None

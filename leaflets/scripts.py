@@ -20,6 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .errors import MissingFontError
+from .html_scan import split_markup
 
 #: Right-to-left languages (primary subtags).
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "ur", "he", "yi", "sd", "ug", "dv", "ckb"})
@@ -225,7 +226,6 @@ _LTR_CHAR = r"A-Za-z0-9\u00c0-\u024f\u00b5"
 _LTR_RUN = re.compile(rf"[{_LTR_CHAR}](?:[{_LTR_CHAR}.,:/%+×\-–' \u00a0]*[{_LTR_CHAR}%])?")
 #: A run of plain text isolated already (LRI … PDI).
 _ISOLATED = re.compile("(\u2066[^\u2066\u2069]*\u2069)")
-_MARKUP = re.compile(r"(<[^>]*>|&[#\w]+;)")
 
 
 def isolate_ltr(html: str) -> str:
@@ -233,7 +233,7 @@ def isolate_ltr(html: str) -> str:
     a right-to-left page prints "500 mg", not "mg 500" (Unicode bidi isolates, UAX #9)."""
     out = []
     inside_bdi = 0
-    for part in _MARKUP.split(html):
+    for part in split_markup(html):
         if part.startswith("<"):
             name = part[1:].lstrip("/").split(None, 1)[0].rstrip(">/").lower() if len(part) > 2 else ""
             if name == "bdi":

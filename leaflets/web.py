@@ -14,61 +14,50 @@ Routes (stable, documented in the README):
   ``strength``, ``quantity`` repeated per item), or a JSON body with the access token;
 - ``GET /healthz``; ``GET /static/…``: the screen stylesheet, the script and the fonts.
 
-Personalised PDFs are never cached or logged. Pages are read off the event loop (``Library``),
-and renders run in worker processes (``Renderer``), so a slow page or print holds up nobody else.
+The print routes (every ``.pdf``, ``.brf`` and ``.mp3``) are ``web_print``'s; this module holds
+the pages, the search, the errors and the app. Personalised PDFs are never cached or logged.
+Pages are read off the event loop (``Library``), and renders run in worker processes
+(``Renderer``), so a slow page or print holds up nobody else.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import assets, prescription
-from .errors import LeafletError, PrescriptionError
+from .errors import LeafletError
 from .i18n import Phrase, say
 from .library import Library, PageLoading
-from .model import Edition, Leaflet
 from .render import environment, make_view
 from .scripts import font_lang
 from .settings import PAPERS, SIZES, Settings
 from .web_guard import (
     COUNTER_POLICY,
-    HEAD_TIMEOUT,
-    PDF_POLICY,
     POLICY,
     SECURITY_HEADERS,
     Guard,
     HostRules,
     RedactToken,
     SecurityHeaders,
-    has_token,
     is_loopback,
     slow_client_protocol,
 )
 from .web_lang import VARY, LanguageSwitch, ui_context, ui_language
 from .web_pool import RETRY_AFTER, Busy, Renderer
+from .web_print import print_routes
 
 LOGGER = logging.getLogger(__name__)
 FIELD_LIMIT = prescription.LIMITS["patient"]
-_ITEM_FIELDS = ("slug", "directions", "strength", "quantity")
-_FIELDS = ("patient", "initials", "date", "size", "paper")
-#: The largest form a prescription needs: every field at its limit, in any script (a character
-#: is at most 3 UTF-8 bytes per UTF-16 unit, 9 bytes once percent-encoded), and no larger.
-BODY_LIMIT = prescription.MAX_ITEMS * sum(
-    len(n) + 2 + 9 * prescription.LIMITS.get(n, prescription.SLUG_LIMIT) for n in _ITEM_FIELDS
-) + sum(len(n) + 2 + 9 * prescription.LIMITS.get(n, 20) for n in _FIELDS)
-MAX_FIELDS = prescription.MAX_ITEMS * len(_ITEM_FIELDS) + len(_FIELDS) + 4
 #: How long the counter waits for its pages at start-up before it serves what it has.
 STARTUP_WAIT = 5.0
 
@@ -187,105 +176,6 @@ def create_app(
             translations=others,
         )
 
-    def pdf_response(data: bytes, name: str, headers: dict) -> Response:
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": disposition(name),
-                "Content-Security-Policy": PDF_POLICY,
-                **headers,
-            },
-        )
-
-    async def pdf_get(request: Request) -> Response:
-        entry = await entry_or_404(request.path_params["slug"])
-        size, paper = options(request.query_params)
-        etag = f'"{Edition.of(entry.leaflet, size, paper).digest(settings.base_url or "")}"'
-        headers = {"Cache-Control": "private, max-age=300", "ETag": etag}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        data = await renderer.pdf(entry.leaflet, size, paper)
-        return pdf_response(data, f"{entry.slug}.pdf", headers)
-
-    async def pdf_post(request: Request) -> Response:
-        entry = await entry_or_404(request.path_params["slug"])
-        fields = await _read_form(request)
-        form = {k: v[0] for k, v in fields.items()}
-        size, paper = options(form)
-        try:
-            rx = prescription.from_form({**fields, "slug": [entry.slug]})
-        except PrescriptionError as exc:
-            raise HTTPException(400, f"{exc}.") from None
-        personal = rx.personal(rx.items[0])  # nothing typed: the plain leaflet, from the cache
-        data = await renderer.pdf(entry.leaflet, size, paper, personal if personal else None)
-        return pdf_response(data, f"{entry.slug}.pdf", {"Cache-Control": "no-store"})
-
-    async def prescriptions_post(request: Request) -> Response:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        try:
-            if kind == "application/json":
-                if not has_token(request, token):
-                    raise HTTPException(
-                        401,
-                        "A JSON prescription needs the access token (Authorization: Bearer); "
-                        "start the counter with --token or [serve] token.",
-                    )
-                rx, form = prescription.from_mapping(await _read_json(request))
-            else:
-                fields = await _read_form(request)
-                if len(fields.get("slug", [])) > prescription.MAX_ITEMS:
-                    raise HTTPException(413, Phrase("rx_full", count=prescription.MAX_ITEMS))
-                rx = prescription.from_form(fields)
-                form = {k: v[0] for k, v in fields.items() if k in ("size", "paper")}
-        except PrescriptionError as exc:
-            raise HTTPException(400, f"{exc}.") from None
-        size, paper = options(form)
-        leaflets = []
-        for number, item in enumerate(rx.items, 1):
-            entry = await entry_or_404(item.page, number)
-            leaflets.append(entry.leaflet)
-        fmt = request.url.path.rsplit(".", 1)[1]
-        if fmt == "pdf":
-            data = await renderer.prescription(leaflets, rx, size, paper)
-            return pdf_response(data, prescription.file_name(rx), {"Cache-Control": "no-store"})
-        # Braille and audio: the same prescription, never stored, whatever the format.
-        data = await alternative(fmt, leaflets, prescription=rx)
-        kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
-        name = prescription.file_name(rx).removesuffix(".pdf") + f".{fmt}"
-        headers = {"Cache-Control": "no-store", "Content-Disposition": disposition(name, "attachment")}
-        return Response(data, media_type=kind, headers=headers)
-
-    async def alternative(fmt: str, leaflets: list[Leaflet], personal=None, prescription=None) -> bytes:
-        """A missing tool, or a language without a braille table or a voice, is a 503 that
-        says so (a full queue keeps its own answer)."""
-        try:
-            return await renderer.alternative(fmt, leaflets, personal, prescription)
-        except Busy:
-            raise
-        except LeafletError as exc:
-            raise HTTPException(503, str(exc)) from None
-
-    async def one_alternative(request: Request) -> Response:
-        """Braille (BRF) and audio (MP3). A POST carries the same patient fields as the PDF, in
-        the body only, and its answer is never stored."""
-        entry = await entry_or_404(request.path_params["slug"])
-        fmt = "brf" if request.url.path.endswith(".brf") else "audio"
-        personal = None
-        if request.method == "POST":
-            fields = await _read_form(request)
-            try:
-                rx = prescription.from_form({**fields, "slug": [entry.slug]})
-            except PrescriptionError as exc:
-                raise HTTPException(400, f"{exc}.") from None
-            personal = rx.personal(rx.items[0]) or None
-        data = await alternative("brf" if fmt == "brf" else "mp3", [entry.leaflet], personal)
-        kind = "application/x-brf" if fmt == "brf" else "audio/mpeg"
-        name = f"{entry.slug}.{'brf' if fmt == 'brf' else 'mp3'}"
-        cache = "no-store" if personal else "private, max-age=300"
-        headers = {"Cache-Control": cache, "Content-Disposition": disposition(name, "attachment")}
-        return Response(data, media_type=kind, headers=headers)
-
     async def healthz(request: Request) -> Response:
         entries = await run_in_threadpool(library.entries)
         pool = renderer.health()
@@ -360,13 +250,8 @@ def create_app(
         Route("/", index),
         Route("/api/search", api_search),
         Route("/healthz", healthz),
-        Route("/prescriptions.pdf", prescriptions_post, methods=["POST"]),
-        Route("/prescriptions.brf", prescriptions_post, methods=["POST"]),
-        Route("/prescriptions.mp3", prescriptions_post, methods=["POST"]),
-        Route("/leaflets/{slug:str}.pdf", pdf_get, methods=["GET"]),
-        Route("/leaflets/{slug:str}.pdf", pdf_post, methods=["POST"]),
-        Route("/leaflets/{slug:str}.brf", one_alternative, methods=["GET", "POST"]),
-        Route("/leaflets/{slug:str}.mp3", one_alternative, methods=["GET", "POST"]),
+        # Before the preview's route, which would take "baclofen.pdf" for a slug.
+        *print_routes(settings, renderer, token, entry_or_404, options),
         Route("/leaflets/{slug:str}", preview),
         Route("/static/{path:path}", static),
     ]
@@ -389,61 +274,6 @@ def create_app(
     app.state.library = library
     app.state.renderer = renderer
     return app
-
-
-def disposition(name: str, kind: str = "inline") -> str:
-    """RFC 6266: an ASCII fallback, and the real name (any script) as ``filename*``."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused past ``limit`` bytes (413) before it is all read, and within
-    HEAD_TIMEOUT seconds of the request (408): a slow client holds nothing for long."""
-    import asyncio
-
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
-        raise HTTPException(413, Phrase("form_too_large"))
-    body = bytearray()
-
-    async def read() -> None:
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise HTTPException(413, Phrase("form_too_large"))
-
-    try:
-        await asyncio.wait_for(read(), HEAD_TIMEOUT)
-    except TimeoutError:
-        raise HTTPException(408, Phrase("form_slow")) from None
-    except ClientDisconnect:
-        raise HTTPException(400, Phrase("form_lost")) from None
-    return bytes(body)
-
-
-async def _read_form(request: Request) -> dict[str, list[str]]:
-    """An urlencoded form body: every value of every field, in order."""
-    body = await _read_body(request, BODY_LIMIT)
-    kind = request.headers.get("content-type", "").split(";")[0].strip()
-    if body and kind != "application/x-www-form-urlencoded":
-        raise HTTPException(400, "Send the form as application/x-www-form-urlencoded.")
-    try:
-        return parse_qs(
-            body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FIELDS
-        )
-    except UnicodeDecodeError:
-        raise HTTPException(400, Phrase("form_unreadable")) from None
-    except ValueError:  # more fields than any prescription has
-        raise HTTPException(413, Phrase("form_fields")) from None
-
-
-async def _read_json(request: Request):
-    body = await _read_body(request, BODY_LIMIT)
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise HTTPException(400, "The JSON body could not be read.") from None
 
 
 def serve(

@@ -24,8 +24,9 @@ from fidelity import dropped  # noqa: E402
 from leaflets import NotALeafletError, Settings  # noqa: E402
 from leaflets.check import FileReport, grade_summary  # noqa: E402
 from leaflets.errors import ContentError  # noqa: E402
+from leaflets.front_matter import split_front_matter  # noqa: E402
 from leaflets.readability import leaflet_readability  # noqa: E402
-from leaflets.reader import decode, parse_page, split_front_matter  # noqa: E402
+from leaflets.reader import decode, parse_page  # noqa: E402
 from leaflets.render import render_html  # noqa: E402
 
 

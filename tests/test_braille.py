@@ -17,9 +17,10 @@ from leaflets import Settings, read_page
 from leaflets.braille import BRF_CELLS, TABLES, USUAL_GRADE, Translator, brf_bytes, louis, table_for
 from leaflets.cli import cli
 from leaflets.errors import ConfigError
+from leaflets.front_matter import split_front_matter
 from leaflets.i18n import texts
 from leaflets.model import Personal
-from leaflets.reader import decode, split_front_matter
+from leaflets.reader import decode
 from leaflets.render import render_html
 from leaflets.settings import load_settings
 

@@ -23,6 +23,7 @@ from conftest import BASE_URL, pdftotext
 from starlette.testclient import TestClient
 
 import leaflets.files
+import leaflets.front_matter as front_matter
 import leaflets.markdown_ext
 import leaflets.pdf
 import leaflets.reader as reader
@@ -454,6 +455,6 @@ def test_deep_front_matter_is_refused_before_yaml_reads_it(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("YAML ran before the header was refused")
 
-    monkeypatch.setattr(reader.yaml, "load", forbidden)
+    monkeypatch.setattr(front_matter.yaml, "load", forbidden)
     with pytest.raises(ContentError, match="nested more than 32 levels"):
         parse_page(DEEP_FLOW.encode(), "deep.md")

@@ -23,6 +23,7 @@ import pytest
 import timing
 
 from leaflets import limits
+from leaflets.html_scan import list_items, split_markup
 from leaflets.labels import bracketed, without_bracketed
 
 PACKAGE = Path(__file__).resolve().parent.parent / "leaflets"
@@ -243,22 +244,6 @@ def growth_problem(pattern: re.Pattern, unit: str, suffix: str) -> str | None:
 
 
 PATTERNS = all_patterns()
-#: Patterns still quadratic on a long run of one character: a ``[^>]*`` or ``.*?`` scanned again
-#: from every opening ``<`` when no closing one follows (a regex engine cannot skip attempts it
-#: knows will fail). Both run on sanitised HTML, where every tag is closed. The bracket patterns
-#: of this kind were replaced by ``labels.bracketed`` (tested below). Strict xfail, so that a
-#: fix shows up as an unexpected pass and the entry must go.
-KNOWN_QUADRATIC = {
-    "library._ITEM": "'<li' without '</li>'; it runs on sanitised HTML, where every <li> is closed",
-    "scripts._MARKUP": "'<' without '>' scans to the end; it runs on sanitised HTML (a bare '<' is escaped)",
-}
-
-
-def _params():
-    for where, pattern in PATTERNS:
-        reason = KNOWN_QUADRATIC.get(where)
-        marks = [pytest.mark.xfail(strict=True, reason=f"known quadratic: {reason}")] if reason else []
-        yield pytest.param(where, pattern, id=where, marks=marks)
 
 
 def test_the_collection_finds_the_patterns_of_every_kind():
@@ -269,11 +254,7 @@ def test_the_collection_finds_the_patterns_of_every_kind():
     assert any(w.endswith(".SECTION_PATTERNS") for w in wheres)  # inside a tuple
 
 
-def test_every_known_quadratic_pattern_still_exists():
-    assert set(KNOWN_QUADRATIC) <= {where for where, _ in PATTERNS}
-
-
-@pytest.mark.parametrize(("where", "pattern"), list(_params()))
+@pytest.mark.parametrize(("where", "pattern"), PATTERNS, ids=[where for where, _ in PATTERNS])
 def test_pattern_time_grows_about_linearly(where, pattern):
     problems = []
     for unit in pumps(pattern):
@@ -348,3 +329,72 @@ def test_the_bracket_scan_looks_at_each_character_a_bounded_number_of_times(unit
     _Counted.looked = 0
     bracketed(text, same_line=same_line)
     assert _Counted.looked <= 5 * len(text) + 5, f"{_Counted.looked:,} characters looked at"
+
+
+# -- HTML scans: list items, and tags and entities apart from text ----------------------------------
+
+#: The two patterns ``html_scan`` replaced: quadratic on a ``<`` or ``<li`` that nothing closes.
+_LI_REGEX = re.compile(r"<li\b[^>]*>(.*?)</li>", re.S)
+_MARKUP_REGEX = re.compile(r"(<[^>]*>|&[#\w]+;)")
+_HTML_PIECES = [
+    "<li",
+    "<li>",
+    "<li class=a>",
+    "</li>",
+    "<lix>",
+    "<li_",
+    "<ul>",
+    "</ul>",
+    "<",
+    ">",
+    "/",
+    "&",
+    "&amp;",
+    "&#1;",
+    "&a",
+    ";",
+    "#",
+    "a",
+    "é",
+    " ",
+    "\n",
+    "_",
+]
+
+
+def test_list_items_and_markup_are_cut_where_the_regexes_cut_them():
+    """``html_scan`` gives the regexes' own results on every string of tag pieces, entities,
+    letters and spaces tried (20,000 of them, up to 20 pieces), and on a real nested list."""
+    rng = random.Random(13)
+    for _ in range(20_000):
+        text = "".join(rng.choice(_HTML_PIECES) for _ in range(rng.randint(0, 20)))
+        assert list_items(text) == _LI_REGEX.findall(text), repr(text)
+        assert split_markup(text) == _MARKUP_REGEX.split(text), repr(text)
+    nested = '<ul><li>Kwell<ul><li>G-Well</li></ul></li><li lang="en">Lindane &amp; co</li></ul>'
+    assert list_items(nested) == ["Kwell<ul><li>G-Well", "Lindane &amp; co"]
+    assert split_markup("<p>4&nbsp;g</p>") == ["", "<p>", "4", "&nbsp;", "g", "</p>", ""]
+
+
+@pytest.mark.parametrize("unit", ["<", "<li", "<li>", "<li><", "<a", "&", "&a", "<&a"])
+@pytest.mark.parametrize("scan", [list_items, split_markup], ids=["list_items", "split_markup"])
+def test_html_scan_time_grows_about_linearly(scan, unit):
+    """Where the patterns scanned to the end again from every ``<`` (or ``<li``) with no ``>``
+    (or ``</li>``) after it."""
+    problem = timing.growth_problem(
+        lambda size: partial(scan, _text(unit, size, "")),
+        SIZES,
+        describe=lambda size: f"{size:,} characters of {unit!r}",
+    )
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize("unit", ["<li", "<li>", "<li><li", "<lix", "<", "<a", "<>", "a"])
+@pytest.mark.parametrize("scan", [list_items, split_markup], ids=["list_items", "split_markup"])
+def test_the_html_scans_look_at_each_character_a_bounded_number_of_times(scan, unit):
+    """Linear by construction, not only by the clock (a rescan per ``<`` is C-fast, and hides
+    behind the loop's own cost at sizes a test can time): the searches for ``<li``, ``>`` and
+    ``</li>`` each move forward, and one that finds nothing is not made again."""
+    text = _Counted(_text(unit, 20_000, ""))
+    _Counted.looked = 0
+    scan(text)
+    assert _Counted.looked <= 3 * len(text) + 5, f"{_Counted.looked:,} characters looked at"

@@ -16,7 +16,8 @@ from leaflets import Settings
 from leaflets import web as web_module
 from leaflets.cli import cli
 from leaflets.settings import Pharmacy
-from leaflets.web import BODY_LIMIT, create_app
+from leaflets.web import create_app
+from leaflets.web_print import BODY_LIMIT
 
 TOKEN = "correct-horse-battery-staple"
 
