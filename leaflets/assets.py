@@ -34,6 +34,15 @@ def font_dirs() -> tuple[Path, ...]:
     return (Path(atkinson.ROOT) / "files", Path(noto.ROOT) / "files")
 
 
+#: Noto Sans's ``ccmp`` splits ẹ ị ọ ụ ṃ ṅ ṣ ḿ ǹ into a letter and a combining mark. WeasyPrint
+#: maps each glyph to one text string in the PDF (its ToUnicode map): the shared dot-below mark
+#: took the whole letter of its first use, so "trị" read back as "triị" and every later "ụ" as
+#: "uị", for copy, search and screen readers alike. Without ``ccmp`` the font's own precomposed
+#: glyphs print, each mapped to its own letter. Noto Sans only: the system fonts of complex
+#: scripts need ``ccmp``.
+_NO_CCMP = ' font-feature-settings: "ccmp" 0;'
+
+
 @functools.lru_cache(maxsize=1)
 def font_face_css() -> str:
     """@font-face rules pointing at the pip-installed fonts (hyperlegible first, Noto as fallback
@@ -57,7 +66,7 @@ def font_face_css() -> str:
             raise FileNotFoundError(f"font file missing: {path}")
         rules.append(
             f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
-            f"font-weight: {weight}; font-style: {style}; }}"
+            f"font-weight: {weight}; font-style: {style};{_NO_CCMP if family == 'Noto Sans' else ''} }}"
         )
     return "\n".join(rules)
 

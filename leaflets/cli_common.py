@@ -54,7 +54,7 @@ base_url_option = click.option(
 
 def find_page(page: str, settings: Settings) -> Path:
     """PAGE is a path to a .md file, or a slug or title looked up in the content folder."""
-    from .discover import has_page_suffix, page_files
+    from .discover import has_page_suffix, page_files, page_slug
     from .files import read_page_bytes
     from .front_matter import split_front_matter
     from .reader import decode
@@ -69,10 +69,13 @@ def find_page(page: str, settings: Settings) -> Path:
         raise click.UsageError(f"{page!r} is not a file, and there is no content folder {root}/")
     wanted = page.casefold()
     pages = page_files(root)
-    for candidate in pages:
-        if candidate.stem.casefold() == wanted:
-            return candidate
-    names: dict[str, Path] = {candidate.stem: candidate for candidate in pages}
+    # The slug the counter knows (baclofen-fr for fr/b/baclofen.md), then the file name.
+    slugs = {candidate: page_slug(candidate.relative_to(root).as_posix()) for candidate in pages}
+    for name in (slugs.get, lambda candidate: candidate.stem):
+        for candidate in pages:
+            if name(candidate).casefold() == wanted:
+                return candidate
+    names: dict[str, Path] = {slug: candidate for candidate, slug in slugs.items()}
     for candidate in (p for p in pages if p.suffix.lower() == ".md"):
         try:
             data = read_page_bytes(candidate, settings.max_bytes, root)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import posixpath
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +40,69 @@ def find_pages(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         pages.extend(page_files(path) if path.is_dir() else [path])
     return pages
+
+
+#: What a language folder may be named: a two-letter language code, alone or with a region or a
+#: script (``fr``, ``zh-CN``, ``zh-Hans``), as tags are written. Babel must know it too: ``xx``
+#: and the letter folders (``b``) are not languages, and neither is ``src`` (a three-letter code
+#: Babel knows), which is why three-letter codes are left out.
+_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}(?:-(?:[A-Z]{2}|[A-Z][a-z]{3}))?$")
+
+
+@functools.lru_cache(maxsize=512)
+def folder_language(name: str) -> str | None:
+    """The language a top-level folder of the content folder stands for (``fr``), or None."""
+    if not _LANGUAGE_FOLDER.match(name):
+        return None
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(name, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return None
+    return name
+
+
+def language_folder(source: str) -> str | None:
+    """The language of the language folder a page is in (``fr`` for ``fr/b/baclofen.md``, a path
+    relative to the content folder), or None for a page outside one."""
+    head, sep, _ = source.partition("/")
+    return folder_language(head) if sep else None
+
+
+def page_slug(source: str) -> str:
+    """The name a page goes by in its online path, at the counter and on the command line: its
+    file name (``baclofen`` for ``b/baclofen.md``), and in a language folder the file name and the
+    language (``baclofen-fr`` for ``fr/b/baclofen.md``), so that the same medicine in two
+    languages has two names. A name that already ends with its language keeps it once."""
+    stem = source_stem(source)
+    name = posixpath.basename(stem)
+    lang = language_folder(stem)
+    if lang is None or name.lower().endswith(f"-{lang.lower()}"):
+        return name
+    return f"{name}-{lang.lower()}"
+
+
+def folder_translations(path: str | Path, source: str) -> tuple[tuple[str, str], ...]:
+    """The same page in the other language folders: for the page at ``path`` whose path in the
+    content folder is ``source`` (``fr/b/baclofen``), a (language, ``ar/b/baclofen``) pair for
+    each ``ar/b/baclofen.md`` (or ``.json``, ``.xml``) that is a page. None outside a folder."""
+    stem = source_stem(source)
+    lang = language_folder(stem)
+    if lang is None:
+        return ()
+    rest = stem.split("/", 1)[1]
+    try:
+        root = Path(os.path.abspath(path)).parents[stem.count("/")]
+        folders = sorted(p.name for p in root.iterdir() if p.name != lang and p.is_dir())
+    except (OSError, IndexError):
+        return ()
+    found = []
+    for name in folders:
+        other = folder_language(name)
+        if other is not None and any(is_page_file(root / name / f"{rest}{x}") for x in PAGE_SUFFIXES):
+            found.append((other, f"{name}/{rest}"))
+    return tuple(found)
 
 
 def source_stem(source: str) -> str:

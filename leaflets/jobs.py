@@ -10,7 +10,6 @@ import hashlib
 import signal
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from .settings import Settings
 
@@ -86,8 +85,11 @@ class Rendered:
 
 
 def page_stem(source: str) -> str:
-    """``b/baclofen.md`` → ``baclofen``: the slug a page has before it is parsed."""
-    return Path(source).stem
+    """``b/baclofen.md`` → ``baclofen`` (``fr/b/baclofen.md`` → ``baclofen-fr``): the slug a page
+    has before it is parsed (``discover.page_slug``)."""
+    from .discover import page_slug
+
+    return page_slug(source)
 
 
 def output_name(source: str, size: str) -> str:

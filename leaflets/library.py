@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from .discover import page_files
+from .discover import page_files, page_slug
 from .errors import LeafletError
 from .html_scan import list_items
 from .labels import without_bracketed
@@ -126,30 +126,48 @@ class Library:
             return Entry(slug, path, stamp, None, f"{path}: could not be read ({type(exc).__name__})")
 
     def _submit(self, slug: str, path: Path, stamp: tuple[int, int]) -> cf.Future:
-        """Read one page on a loader thread and publish it when done. Under the lock."""
-        future = self._loader.submit(self._load, slug, path, stamp)
-        self._loading[slug] = future
+        """Read one page on a loader thread and publish it. Under the lock.
 
-        def publish(done: cf.Future) -> None:
-            with self._lock:
-                if self._loading.get(slug) is done:
+        The loader publishes before its future is done: a future's waiters wake before its
+        callbacks run, so publishing from a callback let ``wait`` return with pages not yet in
+        (the counter then searched a library without them)."""
+        mine: list[cf.Future] = []
+
+        def read() -> Entry:
+            entry = self._load(slug, path, stamp)
+            with self._lock:  # only once ``_submit`` let go of it: ``mine`` holds the future
+                if self._loading.get(slug) is mine[0]:
                     del self._loading[slug]
-                    if not done.cancelled() and done.exception() is None:
-                        self._entries[slug] = done.result()
+                    self._entries[slug] = entry
+            return entry
 
-        future.add_done_callback(publish)
+        with self._lock:  # held by the callers already (re-entrant); ``read`` waits for it
+            future = self._loader.submit(read)
+            mine.append(future)
+            self._loading[slug] = future
+
+        def forget(done: cf.Future) -> None:
+            """A read cancelled (the library closed) never ran ``read``: it is loading no more."""
+            if done.cancelled():
+                with self._lock:
+                    if self._loading.get(slug) is done:
+                        del self._loading[slug]
+
+        future.add_done_callback(forget)
         return future
 
     def scan(self) -> None:
         """Find pages (new, changed, removed) and start reading the new and changed ones.
-        Slugs are file names; a second file with the same name is left out, with a warning,
-        rather than shadowing the first."""
+        Slugs are file names (with the language in a language folder, ``discover.page_slug``);
+        a second file with the same slug is left out, with a warning, rather than shadowing the
+        first."""
         found: dict[str, Path] = {}
         for path in page_files(self.root):
-            if path.stem in found:
-                LOGGER.warning("%s: slug %r is already %s; not served", path, path.stem, found[path.stem])
+            slug = page_slug(path.relative_to(self.root).as_posix())
+            if slug in found:
+                LOGGER.warning("%s: slug %r is already %s; not served", path, slug, found[slug])
                 continue
-            found[path.stem] = path
+            found[slug] = path
         stamps = {slug: self._stamp(path) for slug, path in found.items()}
         with self._lock:
             self._entries = {s: e for s, e in self._entries.items() if stamps.get(s) is not None}

@@ -20,7 +20,7 @@ from . import sanitize
 from .model import Faq, Kind, Prose, Severity, SideEffect, SideEffectGroup
 from .normalize import normalize
 from .side_effects import Group, is_group_label, read_groups, severity_of
-from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, outer, rest_after, text
+from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, is_run_in, outer, rest_after, text
 
 
 @dataclass
@@ -95,6 +95,14 @@ def _tidy(root: etree.Element) -> None:
             el.tail = el.tail.replace("**", "")
 
 
+def _run_in_paragraphs(root: etree.Element) -> None:
+    """A heading that holds a paragraph (``tree.is_run_in``) prints as one: its bold label stays
+    bold, its sentences print at normal weight and may split across pages."""
+    for el in root.iter():
+        if is_run_in(el):
+            el.tag = "p"
+
+
 def _drop_dangling_colon(li: etree.Element) -> None:
     """ "* **Headache:**" with no description prints "Headache", not "Headache:"; a group label
     ("* **Common:**") keeps its colon, since what follows is its group."""
@@ -142,10 +150,13 @@ class StructureTreeprocessor(Treeprocessor):
         _tidy(root)
         result = _Result()
         kind = getattr(self.md, "leaflet_kind", None)
+        if kind is not Kind.FAQS:
+            _run_in_paragraphs(root)
         if kind is Kind.SIDE_EFFECTS:
             result.groups = read_groups(root, getattr(self.md, "leaflet_context", Severity.COMMON))
         elif kind is Kind.FAQS:
             self._faqs(root, result)
+            _run_in_paragraphs(root)  # after the pairs: a long question heading stays a question
         self.md.leaflet_result = result
 
     # -- FAQs ----------------------------------------------------------------------------

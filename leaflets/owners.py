@@ -9,9 +9,7 @@ one page needs as a file and another as a folder cannot be both. The losers are 
 
 from __future__ import annotations
 
-import posixpath
-
-from .discover import source_stem
+from .discover import page_slug, source_stem
 from .errors import ContentError
 from .settings import SIZES, Settings
 from .urls import local_url, site_path
@@ -34,9 +32,8 @@ def natural_path(source: str, settings: Settings) -> str | None:
     """The site path the pattern gives a page's file (``b/baclofen.md``), ignoring any
     permalink: the path no other page may take from it. None when it is not canonical."""
     stem = source_stem(source)
-    slug = posixpath.basename(stem)
     try:
-        return site_path(local_url(source, None, slug, stem, settings), settings)
+        return site_path(local_url(source, None, page_slug(stem), stem, settings), settings)
     except ContentError:
         return None
 
@@ -109,7 +106,7 @@ def page_claim(source: str, data: bytes, settings: Settings) -> str | None:
         value = meta.get("permalink")
         permalink = str(value).strip() if isinstance(value, str | int | float) and value != "" else None
     try:
-        return site_path(local_url(source, permalink, posixpath.basename(stem), stem, settings), settings)
+        return site_path(local_url(source, permalink, page_slug(stem), stem, settings), settings)
     except LeafletError:
         return None
 
@@ -143,6 +140,6 @@ def same_outputs(sources) -> dict[str, str]:
     for stem, same in by_stem.items():
         for source in same if len(same) > 1 else []:
             others = " and ".join(s for s in same if s != source)
-            slug = posixpath.basename(stem)
+            slug = page_slug(stem)
             lost[source] = f"slug {slug!r} is also {others}: both would print to the same files"
     return lost

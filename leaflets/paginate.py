@@ -5,7 +5,8 @@ orphans and widows. What it cannot is a judgement over whole pages: a last page 
 few lines, or a page but the last left under-filled because a block kept with the end (or a
 long item) moved on. ``pdf.html_to_pdf`` then lays the leaflet out again: tighter spacing first
 (``fit-1``, ``fit-2`` in print.css), and when the page cannot be saved, an earlier start of the
-last page (``carry_rule``), so that it holds a reader's worth of text.
+last page (``carry_rule``), so that it holds a reader's worth of text, or the disclaimer and the
+note parted (``RELEASE_END_RULE``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ MIN_PAGE_FILL = 0.55
 FIT_LEVELS = (1, 2)
 #: Past this many pages, more layouts cost more than the paper they save (pathological pages).
 MAX_REFIT_PAGES = 80
+
+#: The disclaimer and the note end the leaflet together, each box whole (print.css); when the
+#: pair, moved on whole, leaves the page before it under-filled, they may part, and a box may
+#: split between its lines (its frame drawn on both pages).
+RELEASE_END_RULE = (
+    ".boxed + .boxed { break-before: auto; } "
+    ".boxed { break-inside: auto; box-decoration-break: clone; }"
+)
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -85,11 +94,11 @@ def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
             text, source, rendered = tighter_text, tighter_source, tighter
         if not wasteful(rendered):
             return rendered
-    rule = carry_rule(rendered, source.etree_element)
-    if rule:
-        _, carried = layout(text, rule)
-        if len(carried.pages) == len(rendered.pages) and not wasteful(carried):
-            return carried
+    for rule in (carry_rule(rendered, source.etree_element), RELEASE_END_RULE):
+        if rule:
+            _, carried = layout(text, rule)
+            if len(carried.pages) <= len(rendered.pages) and not wasteful(carried):
+                return carried
     return rendered
 
 

@@ -1,7 +1,8 @@
 """Incremental builds: what a page needs, given what the previous manifest says was made.
 
 Each page gets a key: the hash of its bytes with everything else that shapes its outputs
-(templates, styles, fonts, settings, the leaflets version). A manifest entry lists the products
+(templates, styles, fonts, settings, the leaflets version, and the same page in the other language
+folders, which its site page links). A manifest entry lists the products
 made under that key: one per PDF size (``standard``, ``large``) and the site page
 (``html:standard,large``, naming the files it links), and ``brf:<hash>`` and ``audio:<hash>``,
 whose hash holds only what shapes that format (its own settings, the tools' versions), so that
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__, assets
-from .discover import byte_limit, page_files
+from .discover import byte_limit, folder_translations, page_files
 from .errors import ContentError, LeafletError
 from .files import read_page_bytes
 from .jobs import Job, Output, PageResult, page_stem
@@ -77,10 +78,12 @@ def format_hash(settings: Settings, fmt: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def page_key(env: str, data: bytes) -> str:
+def page_key(env: str, data: bytes, path: Path, source: str) -> str:
     # With the system fonts for the scripts the page uses: installing one rebuilds those pages.
     fonts = fonts_fingerprint(data.decode("utf-8", "ignore")).encode()
-    return hashlib.sha256(env.encode() + hashlib.sha256(data).digest() + fonts).hexdigest()
+    # With its translations in the other language folders: adding one relinks this page.
+    others = json.dumps(folder_translations(path, source)).encode()
+    return hashlib.sha256(env.encode() + hashlib.sha256(data).digest() + fonts + others).hexdigest()
 
 
 def kind(output: Output) -> str:
@@ -234,7 +237,7 @@ class Plan:
                 PageResult(source, page_stem(source), status="failed", reason=reason, retry=True)
             )
             return
-        key = page_key(self.env, data)
+        key = page_key(self.env, data, path, source)
         self.claims[source] = page_claim(source, data, self.settings)
         previous = None if force else self.previous.get(source)
         every = tuple(self.formats)
@@ -299,7 +302,7 @@ class Plan:
                 data,
                 todo.sizes,
                 self.settings,
-                page_key(self.env, data),
+                page_key(self.env, data, todo.path, todo.source),
                 todo.pdf,
                 todo.html,
                 todo.keep,

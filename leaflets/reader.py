@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import front_matter, limits
 from .characters import strip_forbidden
-from .discover import OFFICIAL_SUFFIXES, byte_limit
+from .discover import OFFICIAL_SUFFIXES, byte_limit, language_folder, page_slug
 from .epi import looks_like_epi, parse_epi
 from .errors import ContentError, NotALeafletError
 from .files import read_page_bytes
@@ -80,6 +80,10 @@ def parse_page(
     The format is read from the content: a FHIR ePI document Bundle (JSON), an FDA SPL document
     (XML in ``urn:hl7-org:v3``), or a markdown page."""
     path = str(path)
+    relpath = _relpath(Path(path), content_root)
+    # A page in a language folder (fr/b/baclofen.md) is in that language unless it says otherwise.
+    folder = language_folder(relpath)
+    default_lang = folder or default_lang
     official = None
     if looks_like_epi(data):
         official = parse_epi(data, path, max_bytes=max_bytes_xml, default_lang=default_lang)
@@ -91,7 +95,7 @@ def parse_page(
     if official is not None:
         if not front_matter.is_language_tag(official.lang):
             raise ContentError(path, f"language {official.lang!r} is not a language tag")
-        return replace(official, slug=Path(path).stem, relpath=_relpath(Path(path), content_root))
+        return replace(official, slug=page_slug(relpath), relpath=relpath)
     text, notes = decode(data, path, max_bytes)
     problems = list(notes)
     meta, body, first = front_matter.split_front_matter(text, path)
@@ -131,16 +135,17 @@ def parse_page(
     if (line := looks_truncated(raw_sections)) is not None:
         problems.append(Problem("warning", "truncated", "page looks truncated: it stops mid-sentence", line))
     lang = front_matter.lang(meta, path, default_lang, problems)
+    if folder is not None and lang.casefold() != folder.casefold():
+        message = f"lang {lang!r} is not the language of its folder {folder + '/'!r}"
+        problems.append(Problem("warning", "lang", message))
     translations = front_matter.translations(meta.get("translations"), problems)
     if direction(lang) == "rtl":
         sections = [_isolated(section) for section in sections]
     generic = next((text_of(s.html) for s in walk(sections) if s.kind is Kind.GENERIC_NAME), None)
     date = front_matter.page_date(meta, path)
-    source = Path(path)
-    relpath = _relpath(source, content_root)
     return Leaflet(
         source=path,
-        slug=source.stem if path != "<string>" else slugify(title),
+        slug=page_slug(relpath) if path != "<string>" else slugify(title),
         title=title,
         lang=lang,
         sections=tuple(sections),
@@ -148,7 +153,7 @@ def parse_page(
         generic_name=generic or None,
         date=date,
         permalink=permalink,
-        relpath=str(relpath),
+        relpath=relpath,
         h1=heading,
         h1_line=h1[0] if heading else None,
         problems=tuple(problems),

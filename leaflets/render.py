@@ -18,16 +18,15 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, assets
-from .errors import LeafletError
-from .i18n import language_name, texts
+from .i18n import texts
 from .labels import without_bracketed
 from .model import Kind, Leaflet, Personal, Prose, Section, Severity, SideEffect, SideEffectGroup
 from .paper import keep_together, running_header, trace_line, url_html
-from .paths import quote_path
 from .qr import qr_svg
-from .scripts import LATIN, Typesetting, direction, font_lang, typesetting
+from .scripts import LATIN, Typesetting, isolated, isolated_text, typesetting
 from .settings import DEFAULT_DISCLAIMER, Settings
-from .urls import local_url, page_url, site_path
+from .translations import Translation, translations
+from .urls import page_url
 
 #: Where each kind of section is printed: what the patient must act on comes first.
 _RANK = {
@@ -81,46 +80,6 @@ class Block:
     faqs: tuple[Any, ...] = ()
     #: Per-ingredient blocks print their own sections inside them.
     children: tuple[Block, ...] = ()
-
-
-@dataclass(frozen=True)
-class Translation:
-    """The same medicine in another language, as the site and the counter link it."""
-
-    lang: str
-    dir: str
-    #: The language's name in that language ("العربية"), so its readers find it.
-    name: str
-    #: The page's file name: the counter's slug.
-    slug: str
-    #: Its online path below the site root (the one path rule), or None.
-    path: str | None
-
-
-def translations(leaflet: Leaflet, settings: Settings) -> tuple[Translation, ...]:
-    out = []
-    for lang, page in leaflet.translations:
-        slug = page.rsplit("/", 1)[-1]
-        out.append(
-            Translation(
-                font_lang(lang),
-                direction(lang),
-                language_name(lang),
-                slug,
-                _site_path(leaflet, slug, page, settings),
-            )
-        )
-    return tuple(out)
-
-
-def _site_path(leaflet: Leaflet, slug: str, page: str, settings: Settings) -> str | None:
-    """The path a page in the content folder has below the site root, URL-quoted (the one path
-    rule, ``urls``), or None when the page could not have one."""
-    try:
-        path = site_path(local_url(leaflet.source, None, slug, page, settings), settings)
-    except LeafletError:
-        return None
-    return quote_path(path) if path else None
 
 
 @dataclass(frozen=True)
@@ -345,15 +304,18 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
+    env.filters.update(isolated=isolated, isolated_text=isolated_text)
     return env
 
 
 @functools.lru_cache(maxsize=2)
 def _shipped_environment(items: tuple[tuple[str, str], ...]) -> jinja2.Environment:
     """Templates that travelled with the work to a remote worker."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.DictLoader(dict(items)), autoescape=True, undefined=jinja2.StrictUndefined
     )
+    env.filters.update(isolated=isolated, isolated_text=isolated_text)
+    return env
 
 
 def page_text(leaflet: Leaflet, personal: Personal | None = None) -> str:

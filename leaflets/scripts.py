@@ -15,6 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 from .errors import MissingFontError
 from .html_scan import split_markup
@@ -220,7 +223,9 @@ def fonts_fingerprint(text: str) -> str:
 # A left-to-right run inside right-to-left text: Latin words and digits, with the spaces and
 # punctuation between them ("Paracetamol 500 mg", "4 g", "1-2"). Arabic-Indic digits need none.
 _LTR_CHAR = r"A-Za-z0-9\u00c0-\u024f\u00b5"
-_LTR_RUN = re.compile(rf"[{_LTR_CHAR}](?:[{_LTR_CHAR}.,:/%+×\-–' ]*[{_LTR_CHAR}%])?")
+_LTR_RUN = re.compile(rf"[{_LTR_CHAR}](?:[{_LTR_CHAR}.,:/%+×\-–' \u00a0]*[{_LTR_CHAR}%])?")
+#: A run of plain text isolated already (LRI … PDI).
+_ISOLATED = re.compile("(\u2066[^\u2066\u2069]*\u2069)")
 
 
 def isolate_ltr(html: str) -> str:
@@ -239,3 +244,33 @@ def isolate_ltr(html: str) -> str:
         else:
             out.append(_LTR_RUN.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", part))
     return "".join(out)
+
+
+def isolate_ltr_text(text: str) -> str:
+    """The same runs of plain text between LRI and PDI (U+2066 … U+2069, UAX #9 isolates): the
+    words the tool puts around a right-to-left page's body, which are no markup (the patient's
+    name, a strength, the pharmacy's phone, the running title and footer of the margin boxes).
+    Pango honours them in the print, browsers online; neither prints them."""
+    parts = _ISOLATED.split(text)
+    return "".join(
+        part if n % 2 else _LTR_RUN.sub(lambda m: f"\u2066{m.group(0)}\u2069", part)
+        for n, part in enumerate(parts)
+    )
+
+
+def isolated(value: Any, direction: str) -> Any:
+    """The template filter for what the tool prints around a page's body (titles, labels, the
+    patient's box, the pharmacy, the summary table): in a right-to-left document, its Latin names,
+    doses and numbers in ``<bdi>``, as the reader isolates the body's. Elsewhere the value as it
+    is. (Not LRI … PDI here: a dose's no-break span, added later, would reorder inside them.)"""
+    if direction != "rtl" or not value:
+        return value
+    return Markup(isolate_ltr(str(Markup.escape(value))))
+
+
+def isolated_text(value: Any, direction: str) -> Any:
+    """The same for an attribute that a margin box prints (the running title, header and footer):
+    plain text, its runs between LRI and PDI."""
+    if direction != "rtl" or not value:
+        return value
+    return isolate_ltr_text(str(value))

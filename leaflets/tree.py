@@ -40,6 +40,28 @@ def is_bold_label(el: etree.Element) -> bool:
     return label.endswith(":") or (el[0].tail or "").lstrip().startswith(":")
 
 
+#: Words after a heading's bold label that make it a labelled paragraph ("#### **Adults:** The
+#: standard dose is …"), and words that make any heading one.
+RUN_IN_WORDS = 4
+PROSE_HEADING_WORDS = 20
+
+
+def is_run_in(el: etree.Element) -> bool:
+    """A heading that holds a paragraph: a bold label, its colon and a sentence, or prose too long
+    for a heading. Printed as a heading it would be all bold and unsplittable, and a run of them
+    (each kept with the next) would be pushed whole to a new page."""
+    if el.tag not in HEADINGS:
+        return False
+    if len(text(el).split()) > PROSE_HEADING_WORDS:
+        return True
+    # The label is a bold run ending in a colon, as for a labelled paragraph (is_bold_label).
+    as_paragraph = copy.copy(el)
+    as_paragraph.tag = "p"
+    if not is_bold_label(as_paragraph):
+        return False
+    return len(text(el).split()) - len(text(el[0]).split()) >= RUN_IN_WORDS
+
+
 def bold_only(el: etree.Element) -> bool:
     return (
         el.tag == "p"

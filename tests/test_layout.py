@@ -88,8 +88,13 @@ def layout_pdf(tmp_path_factory):
     return render
 
 
-def list_items(html: str) -> list[str]:
-    """The text of every list item, without the lists nested in it."""
+#: A list item of prose (not a side effect) may split like a paragraph, three lines either side
+#: (print.css); one this short holds fewer than six lines in every size and paper, so never.
+SHORT_ITEM = 100
+
+
+def list_items(html: str) -> list[tuple[str, bool]]:
+    """(text, is a side effect) of every list item, without the lists nested in it."""
     root = lxml.html.fromstring(html)
     items = []
     for li in root.iter("li"):
@@ -97,7 +102,7 @@ def list_items(html: str) -> list[str]:
         text = "".join(lxml.html.tostring(c, method="text", encoding="unicode") for c in inline)
         words = squash((li.text or "") + text)
         if words:
-            items.append(words)
+            items.append((words, "effects" in (li.getparent().get("class") or "").split()))
     return items
 
 
@@ -177,15 +182,16 @@ def pagination_problems(page: Path, size: str, paper: str, pdf: Path, personal: 
             problems.append("the QR code's address is not printed on page 1")
         if decode_page_one(pdf) != [url]:
             problems.append("the QR code does not decode to the address at 150 dpi")
-    # A list item never splits: its words all stand on one page.
+    # A side effect never splits, nor a short item of another list: its words all stand on one
+    # page.
     page_texts = [squash(p.text) for p in pages]
     # (Or whole in one ruled box of one page: a list in a table column interleaves with the next.)
     page_regions = [[squash(r) for r in p.regions] for p in pages]
-    for item in list_items(render_html(leaflet, settings, personal=PERSONAL if personal else None)):
+    for item, effect in list_items(render_html(leaflet, settings, personal=PERSONAL if personal else None)):
         whole = any(
             item in t or any(item in r for r in rs) for t, rs in zip(page_texts, page_regions, strict=True)
         )
-        if len(item) < 1200 and not whole:
+        if len(item) < (1200 if effect else SHORT_ITEM) and not whole:
             problems.append(f"list item split across pages: {item[:50]}…")
     # A split callout is labelled on each page it continues onto, and on no other page.
     label = text["continued"].format(label=text["serious"])

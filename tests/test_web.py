@@ -792,3 +792,25 @@ def test_preview_offers_print_in_each_translation(client):
     assert '<a href="/leaflets/paracetamol">Print in <span lang="en" dir="ltr">English</span></a>' in html
     # A page with no translation offers none.
     assert 'class="translations"' not in client.get("/leaflets/baclofen").text
+
+
+def test_waiting_for_the_library_means_every_page_is_in(content, settings, monkeypatch):
+    """A future's waiters wake before its callbacks run: a page published from a callback was
+    not yet searchable when ``wait`` returned (the counter's search then missed it under load).
+    The gap is widened here; pages must be in as soon as the wait is over."""
+    from leaflets.library import Library
+
+    invoke = cf.Future._invoke_callbacks
+
+    def late(self):
+        time.sleep(0.3)
+        invoke(self)
+
+    monkeypatch.setattr(cf.Future, "_invoke_callbacks", late)
+    library = Library(content, settings)
+    try:
+        slugs = {e.slug for e in library.entries()}
+        assert {"salbutamol", "baclofen", "paracetamol-ar"} <= slugs, slugs
+        assert [e.slug for e in library.search("ventolin")] == ["salbutamol"]
+    finally:
+        library.close()
