@@ -94,11 +94,20 @@ def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
             text, source, rendered = tighter_text, tighter_source, tighter
         if not wasteful(rendered):
             return rendered
-    for rule in (carry_rule(rendered, source.etree_element), RELEASE_END_RULE):
-        if rule:
-            _, carried = layout(text, rule)
-            if len(carried.pages) <= len(rendered.pages) and not wasteful(carried):
-                return carried
+    def better(candidate) -> bool:
+        return len(candidate.pages) <= len(rendered.pages) and not wasteful(candidate)
+
+    rule = carry_rule(rendered, source.etree_element)
+    if rule and better(carried := layout(text, rule)[1]):
+        return carried
+    # The end parted: the note may then be left alone on a last page of a few lines, which
+    # starts earlier in turn.
+    parted_source, parted = layout(text, RELEASE_END_RULE)
+    if better(parted):
+        return parted
+    rule = carry_rule(parted, parted_source.etree_element)
+    if rule and better(carried := layout(text, f"{RELEASE_END_RULE} {rule}")[1]):
+        return carried
     return rendered
 
 
