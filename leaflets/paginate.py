@@ -27,7 +27,9 @@ MAX_REFIT_PAGES = 80
 #: split between its lines (its frame drawn on both pages).
 RELEASE_END_RULE = (
     ".boxed + .boxed { break-before: auto; } "
-    ".boxed { break-inside: auto; box-decoration-break: clone; }"
+    ".boxed { break-inside: auto; box-decoration-break: clone; } "
+    # A box split across pages leaves the last page enough lines (with the trace after it).
+    f".boxed p {{ widows: {MIN_LAST_PAGE_LINES - 1}; }}"
 )
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
