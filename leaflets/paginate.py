@@ -27,7 +27,9 @@ MAX_REFIT_PAGES = 80
 #: split between its lines (its frame drawn on both pages).
 RELEASE_END_RULE = (
     ".boxed + .boxed { break-before: auto; } "
-    ".boxed { break-inside: auto; box-decoration-break: clone; }"
+    ".boxed { break-inside: auto; box-decoration-break: clone; } "
+    # A box split across pages leaves the last page enough lines (with the trace after it).
+    f".boxed p {{ widows: {MIN_LAST_PAGE_LINES - 1}; }}"
 )
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -94,11 +96,20 @@ def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
             text, source, rendered = tighter_text, tighter_source, tighter
         if not wasteful(rendered):
             return rendered
-    for rule in (carry_rule(rendered, source.etree_element), RELEASE_END_RULE):
-        if rule:
-            _, carried = layout(text, rule)
-            if len(carried.pages) <= len(rendered.pages) and not wasteful(carried):
-                return carried
+    def better(candidate) -> bool:
+        return len(candidate.pages) <= len(rendered.pages) and not wasteful(candidate)
+
+    rule = carry_rule(rendered, source.etree_element)
+    if rule and better(carried := layout(text, rule)[1]):
+        return carried
+    # The end parted: the note may then be left alone on a last page of a few lines, which
+    # starts earlier in turn.
+    parted_source, parted = layout(text, RELEASE_END_RULE)
+    if better(parted):
+        return parted
+    rule = carry_rule(parted, parted_source.etree_element)
+    if rule and better(carried := layout(text, f"{RELEASE_END_RULE} {rule}")[1]):
+        return carried
     return rendered
 
 

@@ -157,3 +157,28 @@ def test_pages_read_in_several_threads_come_out_as_read_alone():
     with cf.ThreadPoolExecutor(8) as pool:
         for _ in range(10):
             assert list(pool.map(read_page, pages)) == alone
+
+
+def test_a_heading_that_holds_a_paragraph_prints_as_a_labelled_paragraph():
+    page = (
+        "---\ntitle: Headol\n---\n# Headol\n\n## Dosage\n\n### **Standard dose**\n\n"
+        "#### **Adults:** One tablet twice a day with food and water.\n\n"
+        "#### **Children:** Ask\n\n"
+        "### **Older people** (the doctor decides each case)\n\n"
+        "### " + " ".join(["word"] * 21) + "\n\n"
+        "## Side Effects\n\n### **Serious side effects:** Fainting, a rash that spreads, chest pain.\n"
+    )
+    leaflet = parse_page(page.encode(), "headol.md")
+    dosage = next(s for s in leaflet.sections if s.kind is Kind.DOSAGE)
+    html = dosage.html
+    # A bold label, its colon and a sentence: a paragraph, the label still bold.
+    assert "<p><strong>Adults:</strong> One tablet twice a day" in html
+    # A short heading, one word after a label, or a label without a colon: still headings.
+    assert "<h3><strong>Standard dose</strong></h3>" in html
+    assert "<h4><strong>Children:</strong> Ask</h4>" in html
+    assert "<h3><strong>Older people</strong>" in html
+    # Any heading of more than 20 words is prose.
+    assert "<p>" + " ".join(["word"] * 21) + "</p>" in html
+    # In a side-effects section the paragraph's label grades what follows it.
+    effects = next(s for s in leaflet.sections if s.kind is Kind.SIDE_EFFECTS)
+    assert [e.severity for g in effects.groups for e in g.blocks] == [Severity.SERIOUS] * 3
