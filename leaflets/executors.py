@@ -35,8 +35,11 @@ LOGGER = logging.getLogger(__name__)
 WORKER_DEATH_RETRIES = 1
 #: Jobs handed to one worker at a time: one running, one waiting, so it never idles on the parent.
 DEPTH = 2
-#: A worker's resident memory after this many pages is its baseline for recycling...
-BASELINE_PAGES = 20
+#: A worker's resident memory after this many pages is its baseline for recycling (WeasyPrint's
+#: caches fill over the first hundred pages or so: 63 MB warm, 86 after 25 pages, 94 after 100,
+#: then about 2.5 MB per 100 pages more; a baseline taken earlier retired a worker every 150
+#: pages, each replacement paying a warm-up of a few CPU-seconds)...
+BASELINE_PAGES = 100
 #: ...and it is replaced once it has grown this much past it (caches that keep growing).
 RECYCLE_GROWTH = 1.10
 #: Workers that may die during their warm-up before the build gives up (a broken install).
