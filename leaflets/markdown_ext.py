@@ -20,7 +20,7 @@ from . import sanitize
 from .model import Faq, Kind, Prose, Severity, SideEffect, SideEffectGroup
 from .normalize import normalize
 from .side_effects import Group, is_group_label, read_groups, severity_of
-from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, is_run_in, outer, rest_after, text
+from .tree import BOLD, COLONS, HEADINGS, LISTS, bold_only, inner, is_run_in, outer, rest_after, text
 
 
 @dataclass
@@ -105,19 +105,25 @@ def _run_in_paragraphs(root: etree.Element) -> None:
 
 def _drop_dangling_colon(li: etree.Element) -> None:
     """ "* **Headache:**" with no description prints "Headache", not "Headache:"; a group label
-    ("* **Common:**") keeps its colon, since what follows is its group."""
+    ("* **Common:**") keeps its colon, since what follows is its group. The colon may be the
+    full-width one of Chinese and Japanese ("头痛：")."""
     if len(li) and li[-1].tag in LISTS:
         return
     if len(li) == 1 and li[0].tag in BOLD and not (li.text or "").strip() and not len(li[0]):
         strong = li[0]
         label = (strong.text or "") + (strong.tail or "")
-        if label.strip().endswith(":") and not is_group_label(label):
-            if (strong.tail or "").strip() == ":":
+        if label.strip().endswith(COLONS) and not is_group_label(label):
+            if (strong.tail or "").strip() in COLONS:
                 strong.tail = ""
             elif not (strong.tail or "").strip():
-                strong.text = (strong.text or "").rstrip().removesuffix(":").rstrip()
-    elif not len(li) and (li.text or "").rstrip().endswith(":") and not is_group_label(li.text or ""):
-        li.text = (li.text or "").rstrip().removesuffix(":")
+                strong.text = _without_colon(strong.text or "")
+    elif not len(li) and (li.text or "").rstrip().endswith(COLONS) and not is_group_label(li.text or ""):
+        li.text = _without_colon(li.text or "")
+
+
+def _without_colon(text: str) -> str:
+    text = text.rstrip()
+    return text[:-1].rstrip() if text.endswith(COLONS) else text
 
 
 def _answer_label(el: etree.Element) -> bool:

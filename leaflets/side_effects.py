@@ -16,7 +16,7 @@ import xml.etree.ElementTree as etree
 
 from .labels import MAX_LABEL_WORDS, bracketed, classify, last_sentence, without_bracketed
 from .model import Kind, Severity
-from .tree import BOLD, HEADINGS, LISTS, bold_only, inner, is_bold_label, outer, rest_after, text
+from .tree import BOLD, COLONS, HEADINGS, LISTS, bold_only, inner, is_bold_label, outer, rest_after, text
 from .vocabulary import names_effects, names_side_effects, only_qualifiers, qualifies, says_serious
 
 #: (label HTML or None, severity, label is a heading, [("item" or "prose", HTML)]).
@@ -254,7 +254,7 @@ def read_groups(root: etree.Element, context: Severity) -> list[Group]:
             groups.introduce(inner(strong), text(strong), heading=True)
             if el.tag == "p":
                 groups.add_text(rest_after(el, strong), split=classify(text(strong)) is not Kind.NOTE)
-        elif el.tag == "p" and text(el).endswith(":") and nxt is not None:
+        elif el.tag == "p" and text(el).endswith(COLONS) and nxt is not None:
             groups.introduce(inner(el), text(el), heading=False, lead_in=True)
         elif el.tag in LISTS:
             groups.items(el)

@@ -10,6 +10,8 @@ from markdown.serializers import to_html_string
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 LISTS = {"ul", "ol"}
 BOLD = {"strong", "b"}
+#: What ends a label: the colon, and the full-width one of Chinese and Japanese ("头痛：").
+COLONS = (":", "：")
 
 
 def text(el: etree.Element) -> str:

@@ -1401,3 +1401,13 @@ def test_shape13_check_and_build_list_the_partial_refusal(tmp_path):
     assert [w for w in again.warnings if "partial refusal" in w] == [
         w for w in built.warnings if "partial" in w
     ]
+
+
+def test_an_item_without_description_drops_a_full_width_colon_too():
+    page = (
+        "---\ntitle: 测试药\nlang: zh\n---\n# 测试药\n\n**副作用：**\n\n常见副作用包括：\n\n"
+        "* **头痛：**\n* **恶心：** 通常较轻。\n"
+    )
+    leaflet = parse_page(page.encode(), "ceshi-zh.md")
+    texts = [plain(b.html) for s in leaflet.sections for g in s.groups for b in g.blocks]
+    assert texts == ["头痛", "恶心： 通常较轻。"]
