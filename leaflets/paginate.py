@@ -6,7 +6,7 @@ few lines, or a page but the last left under-filled because a block kept with th
 long item) moved on. ``pdf.html_to_pdf`` then lays the leaflet out again: tighter spacing first
 (``fit-1``, ``fit-2`` in print.css), and when the page cannot be saved, an earlier start of the
 last page (``carry_rule``), so that it holds a reader's worth of text, or the disclaimer and the
-note parted (``RELEASE_END_RULE``).
+note parted (``RELEASE_END_RULES``).
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ MAX_REFIT_PAGES = 80
 
 #: The disclaimer and the note end the leaflet together, each box whole (print.css); when the
 #: pair, moved on whole, leaves the page before it under-filled, they may part, and a box may
-#: split between its lines (its frame drawn on both pages).
-RELEASE_END_RULE = (
-    ".boxed + .boxed { break-before: auto; } "
-    ".boxed { break-inside: auto; box-decoration-break: clone; } "
-    # A box split across pages leaves the last page enough lines (with the trace after it).
-    f".boxed p {{ widows: {MIN_LAST_PAGE_LINES - 1}; }}"
-)
+#: split between its lines (its frame drawn on both pages): first parted, keeping enough of a
+#: box's lines for the last page (with the trace after them); then together, split as any
+#: paragraph splits; then parted so.
+_SPLIT = ".boxed { break-inside: auto; box-decoration-break: clone; }"
+_PARTED = f".boxed + .boxed {{ break-before: auto; }} {_SPLIT}"
+RELEASE_END_RULES = (f"{_PARTED} .boxed p {{ widows: {MIN_LAST_PAGE_LINES - 1}; }}", _SPLIT, _PARTED)
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -104,12 +103,13 @@ def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
         return carried
     # The end parted: the note may then be left alone on a last page of a few lines, which
     # starts earlier in turn.
-    parted_source, parted = layout(text, RELEASE_END_RULE)
-    if better(parted):
-        return parted
-    rule = carry_rule(parted, parted_source.etree_element)
-    if rule and better(carried := layout(text, f"{RELEASE_END_RULE} {rule}")[1]):
-        return carried
+    for parting in RELEASE_END_RULES:
+        parted_source, parted = layout(text, parting)
+        if better(parted):
+            return parted
+        rule = carry_rule(parted, parted_source.etree_element)
+        if rule and better(carried := layout(text, f"{parting} {rule}")[1]):
+            return carried
     return rendered
 
 
