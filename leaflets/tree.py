@@ -36,7 +36,12 @@ def outer(el: etree.Element) -> str:
 
 def is_bold_label(el: etree.Element) -> bool:
     """``<p><strong>Label:</strong> optional text</p>``."""
-    if el.tag != "p" or (el.text or "").strip() or not len(el) or el[0].tag not in BOLD:
+    return el.tag == "p" and _opens_with_bold_label(el)
+
+
+def _opens_with_bold_label(el: etree.Element) -> bool:
+    """``el`` starts with a bold run that ends in a colon, or is followed by one."""
+    if (el.text or "").strip() or not len(el) or el[0].tag not in BOLD:
         return False
     label = text(el[0])
     return label.endswith(":") or (el[0].tail or "").lstrip().startswith(":")
@@ -57,9 +62,7 @@ def is_run_in(el: etree.Element) -> bool:
     if len(text(el).split()) > PROSE_HEADING_WORDS:
         return True
     # The label is a bold run ending in a colon, as for a labelled paragraph (is_bold_label).
-    as_paragraph = copy.copy(el)
-    as_paragraph.tag = "p"
-    if not is_bold_label(as_paragraph):
+    if not _opens_with_bold_label(el):
         return False
     return len(text(el).split()) - len(text(el[0]).split()) >= RUN_IN_WORDS
 
