@@ -57,6 +57,8 @@ MESSAGES: dict[str, str] = {
     "pdf_large": N_("Printable PDF (large print)"),
     "pdf_xl": N_("Printable PDF (extra-large print)"),
     "continued": N_("{label} (continued)"),
+    # A label and its text, with the language's own colon and space ("{label}：{text}").
+    "labelled": N_("{label}: {text}"),
     "page_of": N_("Page {page} of {pages}"),
     "trace_revision": N_("Revision {revision}"),
     "skip": N_("Skip to content"),

@@ -239,3 +239,22 @@ def test_a_phrase_is_english_now_and_said_again_later():
     assert i18n.say("fr", error) == fr
     assert i18n.say("ar", i18n.Phrase("no_leaflet", slug="abc")) == "لا توجد نشرة باسم «\u2068abc\u2069»."
     assert i18n.say("fr", "a page's own words") == "a page's own words"
+
+
+def test_a_label_and_its_text_are_joined_as_the_language_joins_them():
+    """The colon the tool adds after a label is the language's: "：" in Chinese, a no-break space
+    and " :" in French (the template's ASCII ": " printed "通用名称: 布洛芬")."""
+    from conftest import ROOT
+
+    from leaflets.settings import Pharmacy
+
+    settings = SETTINGS.replace(pharmacy=Pharmacy(name="Corner Pharmacy", phone="0123 456 789"))
+    zh = render_html(read_page(ROOT / "content/i/ibuprofen-zh.md"), settings)
+    assert "<strong>通用名称</strong>：布洛芬" in zh
+    assert "电话：<span" in zh
+    fr = render_html(read_page(LANG / "exemplol-fr.md"), settings)
+    assert "<strong>Nom générique</strong>\u00a0: Exemplol" in fr
+    assert "Téléphone\u00a0: <span" in fr
+    en = render_html(read_page(ROOT / "content/b/baclofen.md"), settings)
+    assert "<strong>Generic Name</strong>: Baclofen" in en
+    assert "Phone: <span" in en
