@@ -69,13 +69,14 @@ def find_page(page: str, settings: Settings) -> Path:
         raise click.UsageError(f"{page!r} is not a file, and there is no content folder {root}/")
     wanted = page.casefold()
     pages = page_files(root)
-    # The slug the counter knows (baclofen-fr for fr/b/baclofen.md), then the file name.
+    # The slug the counter knows (baclofen-fr for fr/b/baclofen.md), then the file name, then a
+    # title or alias; a name that fits several pages at one step picks none of them.
     slugs = {candidate: page_slug(candidate.relative_to(root).as_posix()) for candidate in pages}
     for name in (slugs.get, lambda candidate: candidate.stem):
-        for candidate in pages:
-            if name(candidate).casefold() == wanted:
-                return candidate
+        if found := _one(page, [c for c in pages if name(c).casefold() == wanted], slugs, root):
+            return found
     names: dict[str, Path] = {slug: candidate for candidate, slug in slugs.items()}
+    titled = []
     for candidate in (p for p in pages if p.suffix.lower() == ".md"):
         try:
             data = read_page_bytes(candidate, settings.max_bytes, root)
@@ -88,10 +89,22 @@ def find_page(page: str, settings: Settings) -> Path:
             # Only strings: a hostile title may be a list nested thousands of levels deep.
             name = name.strip() if isinstance(name, str) else ""
             if name.casefold() == wanted:
-                return candidate
+                titled.append(candidate)
+                break
             names.setdefault(name, candidate)
+    if found := _one(page, titled, slugs, root):
+        return found
     hint = did_you_mean(page, names)
     raise click.UsageError(f"no page named {page!r} in {root}/{hint} (give a slug, a title or a path)")
+
+
+def _one(page: str, matches: list[Path], slugs: dict[Path, str], root: Path) -> Path | None:
+    """The one page that ``page`` names, None for none; several are a usage error that lists them
+    (``baclofen`` with only ``en/b/baclofen.md`` and ``fr/b/baclofen.md``)."""
+    if len(matches) <= 1:
+        return matches[0] if matches else None
+    listed = ", ".join(f"{slugs[m]} ({m.relative_to(root).as_posix()})" for m in matches)
+    raise click.UsageError(f"{page!r} names {len(matches)} pages in {root}/: {listed}; give one of their names")
 
 
 def read_found(page: str, path: Path, settings: Settings):

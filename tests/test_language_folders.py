@@ -178,3 +178,16 @@ def test_the_command_line_finds_a_page_by_its_slug(library, tmp_path, monkeypatc
     result = CliRunner().invoke(cli, ["render", "baclofen-ar", "-o", "out/"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out/baclofen-ar.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_name_that_fits_several_pages_is_a_usage_error_that_lists_them(library, tmp_path, monkeypatch):
+    """``render baclofen`` with only language-folder copies used to print the first (en) one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "leaflets.toml").write_text(f'[content]\ndir = "{library}"\n')
+    result = CliRunner().invoke(cli, ["render", "baclofen", "-o", "out/"])
+    assert result.exit_code == 2, result.output
+    assert "'baclofen' names 3 pages" in result.output
+    for lang in ("ar", "en", "fr"):
+        assert f"baclofen-{lang} ({lang}/b/baclofen.md)" in result.output
+    assert not (tmp_path / "out").exists()
+    assert "Traceback" not in result.output
