@@ -104,7 +104,9 @@ def _one(page: str, matches: list[Path], slugs: dict[Path, str], root: Path) -> 
     if len(matches) <= 1:
         return matches[0] if matches else None
     listed = ", ".join(f"{slugs[m]} ({m.relative_to(root).as_posix()})" for m in matches)
-    raise click.UsageError(f"{page!r} names {len(matches)} pages in {root}/: {listed}; give one of their names")
+    raise click.UsageError(
+        f"{page!r} names {len(matches)} pages in {root}/: {listed}; give one of their names"
+    )
 
 
 def read_found(page: str, path: Path, settings: Settings):
