@@ -76,7 +76,20 @@ def build_library(
         raise OutputError(out_dir, exc) from None
     # A missing liblouis or espeak-ng stops here, before any work, naming the package (Plan
     # asks each format's tools for their versions).
-    plan = Plan(content_dir, out_dir, settings, sizes, force=force, pdf=pdf, html=html, formats=formats)
+    own = executor is None
+    if executor is None:
+        executor = LocalExecutor(os.cpu_count() or 1 if jobs is None else jobs, settings, sizes)
+    plan = Plan(
+        content_dir,
+        out_dir,
+        settings,
+        sizes,
+        force=force,
+        pdf=pdf,
+        html=html,
+        formats=formats,
+        on_todo=getattr(executor, "prepare", None),
+    )
     _settle_owners(plan, settings)
     total = len(plan.known) + len(plan.todo)
     results: dict[str, PageResult] = {}
@@ -88,9 +101,6 @@ def build_library(
 
     for result in plan.known:
         record(result)
-    own = executor is None
-    if executor is None:
-        executor = LocalExecutor(os.cpu_count() or 1 if jobs is None else jobs, settings, sizes)
     interrupted = False
     lost: list[PageResult] = []
     try:

@@ -15,8 +15,6 @@ worker touches no other page:
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import queue
 import threading
 import time
@@ -26,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .errors import BuildError
-from .jobs import failed, init_worker, job_limit, warm_up
+from .jobs import failed, init_worker, job_limit, warm_up, worker_context
 from .settings import Settings
 
 LOGGER = logging.getLogger(__name__)
@@ -35,18 +33,21 @@ LOGGER = logging.getLogger(__name__)
 WORKER_DEATH_RETRIES = 1
 #: Jobs handed to one worker at a time: one running, one waiting, so it never idles on the parent.
 DEPTH = 2
-#: A worker's resident memory after this many pages is its baseline for recycling (WeasyPrint's
-#: caches fill over the first hundred pages or so: 63 MB warm, 86 after 25 pages, 94 after 100,
-#: then about 2.5 MB per 100 pages more; a baseline taken earlier retired a worker every 150
-#: pages, each replacement paying a warm-up of a few CPU-seconds)...
+#: A worker's peak resident memory after this many pages is its baseline for recycling
+#: (WeasyPrint's caches fill over the first hundred pages or so: 63 MB warm, 86 after 25 pages,
+#: 94 after 100, then 2.5 to 4 MB per 100 pages more, even on pages it has seen before)...
 BASELINE_PAGES = 100
-#: ...and it is replaced once it has grown this much past it (caches that keep growing).
-RECYCLE_GROWTH = 1.10
+#: ...and it is replaced once its peak has grown this much past it. A replacement forks from
+#: the preloaded server (``jobs.worker_context``) and costs about half a CPU-second.
+RECYCLE_GROWTH = 1.05
 #: Workers that may die during their warm-up before the build gives up (a broken install).
 MAX_FAILED_STARTS = 3
 
 
 class Executor(Protocol):
+    """Runs jobs, yielding results as they finish. One may also have ``prepare()``, which the
+    build calls once, while it still plans, when it finds the first page to render."""
+
     def run(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]: ...
 
     def cancel(self) -> None: ...
@@ -54,21 +55,24 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def _rss() -> int:
-    """This process's resident memory in bytes (0 where /proc is missing)."""
+def _peak() -> int:
+    """This process's peak resident memory so far in bytes (0 where /proc is missing): what a
+    worker's growth is judged on, since the peak, not the memory between pages, is what the
+    machine must hold."""
     try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+        with open("/proc/self/status", encoding="ascii") as fh:
+            line = next(line for line in fh if line.startswith("VmHWM:"))
+        return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError, StopIteration):
         return 0
 
 
 def _worker_main(conn, inbox, fn, settings: Settings, sizes: tuple[str, ...]) -> None:
     """A worker: warm up, then run jobs from ``inbox`` until told to stop (None)."""
     init_worker(settings, sizes)
-    conn.send(("ready", _rss()))
+    conn.send(("ready", _peak()))
     while (job := inbox.get()) is not None:
-        conn.send(("done", fn(job), _rss()))
+        conn.send(("done", fn(job), _peak()))
     conn.close()
 
 
@@ -132,7 +136,7 @@ class LocalExecutor:
         self.limit = limit
         self._workers: list[_Worker] = []
         self._events: queue.Queue = queue.Queue()
-        self._context = multiprocessing.get_context("forkserver")
+        self._context = worker_context()
         #: Worker processes started so far (a measure for tests and benchmarks).
         self.started = 0
         self._failed_starts = 0
@@ -181,6 +185,14 @@ class LocalExecutor:
         worker.conn.close()
 
     # -- running -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Start the server that workers fork from now, so that it imports WeasyPrint while the
+        build still plans (the plan calls this when it finds the first page to render)."""
+        if self.jobs:
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
 
     def run(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Any]:
         source = iter(jobs)
@@ -254,15 +266,15 @@ class LocalExecutor:
         if kind == "ready":
             worker.ready = True
         elif kind == "done":
-            _, result, rss = message
+            _, result, peak = message
             worker.assigned.popleft()
             worker.started = time.monotonic()
             worker.done += 1
             worker.alone = False
             if worker.done == BASELINE_PAGES:
-                worker.baseline = rss
-            elif worker.baseline and rss > worker.baseline * RECYCLE_GROWTH and not worker.retiring:
-                LOGGER.debug("worker %s grew to %d MB: replaced", worker.process.pid, rss >> 20)
+                worker.baseline = peak
+            elif worker.baseline and peak > worker.baseline * RECYCLE_GROWTH and not worker.retiring:
+                LOGGER.debug("worker %s peaked at %d MB: replaced", worker.process.pid, peak >> 20)
                 worker.retiring = True
                 self._spawn(fn)
             if worker.retiring and not worker.assigned:

@@ -95,6 +95,7 @@ def settle(layout: Callable, html: str, refit: Callable[[int], str] | None):
             text, source, rendered = tighter_text, tighter_source, tighter
         if not wasteful(rendered):
             return rendered
+
     def better(candidate) -> bool:
         return len(candidate.pages) <= len(rendered.pages) and not wasteful(candidate)
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -208,8 +208,11 @@ class Plan:
         pdf: bool = True,
         html: bool = False,
         formats: tuple[str, ...] = (),
+        on_todo: Callable[[], None] | None = None,
     ):
         self.settings, self.sizes, self.pdf, self.html = settings, sizes, pdf, html
+        #: Called once, when the first page to render is found (the executor starts up then).
+        self._on_todo = on_todo
         self.content_dir, self.out_dir = content_dir, out_dir
         self.env = environment_hash(settings)
         self.formats = {f: format_hash(settings, f) for f in ALTERNATIVES if f in formats}
@@ -242,7 +245,7 @@ class Plan:
         previous = None if force else self.previous.get(source)
         every = tuple(self.formats)
         if previous is None or previous.get("key") != key:
-            self.todo.append(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
+            self._render(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
             return
         old = from_entry(previous)
         covered = "*" in old.built or set(self.products) <= set(old.built)
@@ -250,7 +253,7 @@ class Plan:
             self.known.append(self.carry(old))
             return
         if old.status not in ("rendered", "unchanged"):
-            self.todo.append(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
+            self._render(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
             return
         intact = [o for o in old.outputs if self._intact(o)]
         have = {o.size for o in intact if kind(o) == "pdf"} & set(old.built)
@@ -270,7 +273,12 @@ class Plan:
             old.built = list(self.products)
             self.known.append(self.carry(old))
         else:
-            self.todo.append(Todo(source, path, tuple(missing), self.pdf, self.html, keep, remake))
+            self._render(Todo(source, path, tuple(missing), self.pdf, self.html, keep, remake))
+
+    def _render(self, todo: Todo) -> None:
+        if not self.todo and self._on_todo is not None:
+            self._on_todo()
+        self.todo.append(todo)
 
     def _intact(self, out: Output) -> bool:
         target = self.out_dir / out.path

@@ -107,15 +107,47 @@ def _cjk_family(lang: str) -> str:
     return _CJK_FAMILIES.get(tag) or _CJK_FAMILIES.get(tag.split("-")[0].lower(), "Noto Sans CJK SC")
 
 
-@functools.lru_cache(maxsize=1)
-def installed_families() -> dict[str, tuple[str, ...]]:
-    """Every font family fontconfig knows, with its files: what WeasyPrint can use."""
-    from weasyprint.text.ffi import ffi, fontconfig  # the very fontconfig WeasyPrint uses
+#: The few fontconfig calls ``installed_families`` makes (their declarations in WeasyPrint's
+#: ``text/ffi.py``, enums as ints).
+_FONTCONFIG_CDEF = """
+    typedef ... FcConfig;
+    typedef ... FcPattern;
+    typedef unsigned char FcChar8;
+    typedef struct _FcFontSet { int nfont; int sfont; FcPattern **fonts; } FcFontSet;
+    FcConfig * FcInitLoadConfigAndFonts (void);
+    void FcConfigDestroy (FcConfig *config);
+    FcFontSet * FcConfigGetFonts (FcConfig *config, int set);
+    int FcPatternGetString (FcPattern *p, const char *object, int n, FcChar8 **s);
+"""
 
+
+def _fontconfig(weasyprint: bool = False):
+    """The fontconfig library WeasyPrint uses, through cffi, without importing WeasyPrint: the
+    build's parent only plans, and importing WeasyPrint there cost a second before any worker
+    started. Where the library's usual file name is not found, WeasyPrint's own binding."""
+    if not weasyprint:
+        from cffi import FFI
+
+        ffi = FFI()
+        ffi.cdef(_FONTCONFIG_CDEF)
+        for name in ("libfontconfig.so.1", "libfontconfig.1.dylib", "libfontconfig-1.dll"):
+            try:
+                return ffi, ffi.dlopen(name)
+            except OSError:
+                continue
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    return ffi, fontconfig
+
+
+@functools.lru_cache(maxsize=2)
+def installed_families(weasyprint: bool = False) -> dict[str, tuple[str, ...]]:
+    """Every font family fontconfig knows, with its files: what WeasyPrint can use."""
+    ffi, fontconfig = _fontconfig(weasyprint)
     config = fontconfig.FcInitLoadConfigAndFonts()
     found: dict[str, set[str]] = {}
     try:
-        fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
+        fonts = fontconfig.FcConfigGetFonts(config, 0)  # FcSetSystem
         value = ffi.new("FcChar8 **")
         for i in range(fonts.nfont if fonts != ffi.NULL else 0):
             pattern = fonts.fonts[i]

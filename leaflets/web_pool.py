@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import logging
-import multiprocessing
 from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .errors import LeafletError, RenderError
 from .i18n import Phrase
-from .jobs import init_worker, wall_clock_limit
+from .jobs import init_worker, wall_clock_limit, worker_context
 from .model import Edition, Leaflet, Personal, Prescription
 from .settings import PAPERS, SIZES, Settings
 
@@ -85,7 +84,7 @@ class Renderer:
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
+            mp_context=worker_context(),
             initializer=init_worker,
             initargs=(self.settings, SIZES, PAPERS),
         )

@@ -306,6 +306,10 @@ class Counting:
 
         self.inner = LocalExecutor(0, settings(), ("standard",))
         self.jobs = []
+        self.prepared = 0
+
+    def prepare(self):
+        self.prepared += 1
 
     def run(self, fn, jobs):
         for job in jobs:
@@ -331,11 +335,16 @@ def test_refused_and_broken_pages_are_remembered_and_no_pool_starts(library, tmp
     refused = {p.source: p.reason for p in again.pages if p.status in ("refused", "failed")}
     assert set(refused) == {"n/nothing.md", "x/broken.md"} and all(refused.values())
     assert manifest(out)["n/nothing.md"]["retry"] is False
-    # A changed page is read again, refused or not.
+    idle = Counting()
+    build_library(library, out, settings(), executor=idle)
+    assert idle.prepared == 0 and idle.jobs == []  # not even the server workers fork from
+    # A changed page is read again, refused or not; the executor starts up once, while the
+    # build still plans.
     (library / "n/nothing.md").write_text("---\ntitle: Nothing\n---\nThere is no medication called Zilch.\n")
     counting = Counting()
     build_library(library, out, settings(), executor=counting)
     assert [j.source for j in counting.jobs] == ["n/nothing.md"]
+    assert counting.prepared == 1
 
 
 def test_a_page_that_timed_out_is_tried_again_next_build(tmp_path):

@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -549,3 +550,17 @@ def test_latin_runs_the_tool_adds_to_an_arabic_leaflet_keep_their_order(tmp_path
     # The running header reads right to left: the patient first, at the right.
     headers = [line for line in lines if "Jane Doe" in line and "Corner" in line]
     assert len(headers) >= 2 and all(h.index("Corner") < h.index("Jane") for h in headers), headers
+
+
+def test_installed_fonts_are_read_without_importing_weasyprint():
+    """The build's parent asks fontconfig for the fonts of a page's scripts (the build key) and
+    renders nothing: it reads the same list as WeasyPrint's binding, without importing it (which
+    cost the parent a second before any worker started)."""
+    code = (
+        "import sys; from leaflets.scripts import fonts_fingerprint, installed_families;"
+        "print(bool(fonts_fingerprint('布洛芬 مرحبا')), 'weasyprint' in sys.modules);"
+        "own = installed_families(); theirs = installed_families(weasyprint=True);"
+        "print(own == theirs, len(own) > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False", "True", "True"], out
