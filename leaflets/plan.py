@@ -245,7 +245,7 @@ class Plan:
         previous = None if force else self.previous.get(source)
         every = tuple(self.formats)
         if previous is None or previous.get("key") != key:
-            self._render(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
+            self._add_todo(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
             return
         old = from_entry(previous)
         covered = "*" in old.built or set(self.products) <= set(old.built)
@@ -253,7 +253,7 @@ class Plan:
             self.known.append(self.carry(old))
             return
         if old.status not in ("rendered", "unchanged"):
-            self._render(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
+            self._add_todo(Todo(source, path, self.sizes, self.pdf, self.html, (), every))
             return
         intact = [o for o in old.outputs if self._intact(o)]
         have = {o.size for o in intact if kind(o) == "pdf"} & set(old.built)
@@ -273,9 +273,9 @@ class Plan:
             old.built = list(self.products)
             self.known.append(self.carry(old))
         else:
-            self._render(Todo(source, path, tuple(missing), self.pdf, self.html, keep, remake))
+            self._add_todo(Todo(source, path, tuple(missing), self.pdf, self.html, keep, remake))
 
-    def _render(self, todo: Todo) -> None:
+    def _add_todo(self, todo: Todo) -> None:
         if not self.todo and self._on_todo is not None:
             self._on_todo()
         self.todo.append(todo)
