@@ -26,7 +26,7 @@ except OSError as exc:  # WeasyPrint loads Pango (and GLib, HarfBuzz) from the s
 
 from . import assets, paginate
 from .files import write_atomic
-from .model import Edition, Leaflet, Personal
+from .model import Leaflet, Personal
 from .render import leaflet_typesetting, render_html
 from .scripts import Typesetting
 from .settings import Settings
@@ -162,7 +162,6 @@ def html_to_pdf(
     html: str,
     settings: Settings,
     *,
-    identifier: str,
     stylesheets: bool = True,
     typesetting: Typesetting | None = None,
     refit: Callable[[int], str] | None = None,
@@ -170,7 +169,7 @@ def html_to_pdf(
     """Print an HTML document made by render_html: (PDF bytes, page count). Raises RenderError.
     ``refit`` as for html_to_document."""
     document = html_to_document(html, settings, stylesheets=stylesheets, typesetting=typesetting, refit=refit)
-    return documents_to_pdf([document], settings, identifier=identifier), len(document.pages)
+    return documents_to_pdf([document], settings), len(document.pages)
 
 
 _OPTIONS = {"pdf_variant": "pdf/ua-1", "presentational_hints": False}  # page content never styles itself
@@ -203,13 +202,16 @@ def html_to_document(
             return paginate.settle(layout, html, refit)
 
 
-def documents_to_pdf(documents: list, settings: Settings, *, identifier: str) -> bytes:
+def documents_to_pdf(documents: list, settings: Settings) -> bytes:
     """Write laid-out documents as one PDF: the pages in order, the first document's metadata,
-    and each document's headings in one outline. Every document keeps its own page numbers."""
+    and each document's headings in one outline. Every document keeps its own page numbers.
+    No file identifier (/ID): PDF/UA-1 does not ask for one, WeasyPrint's PDF/UA variant writes
+    none, and pydyf would serialise every object a second time to hash it (~8% of a leaflet's
+    render). The bytes are reproducible without it."""
     first = documents[0]
     joined = first if len(documents) == 1 else first.copy([p for d in documents for p in d.pages])
     with _render_errors(settings), deadline(settings.render_timeout):
-        return joined.write_pdf(pdf_identifier=identifier.encode("ascii"), **_OPTIONS)
+        return joined.write_pdf(**_OPTIONS)
 
 
 @contextlib.contextmanager
@@ -231,16 +233,13 @@ def _render_errors(settings: Settings):
 
 def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[bytes, int]:
     """(PDF bytes, page count) for one leaflet, with the pharmacist's label when ``personal``."""
-    # A fixed identifier (from the page and the options) keeps the bytes reproducible.
-    ident = Edition.of(leaflet, settings.size, settings.paper).digest()
-
     def refit(level: int) -> str:
         return render_html(leaflet, settings, personal=personal, fit=level)
 
     try:
         ts = leaflet_typesetting(leaflet, personal)
         html = render_html(leaflet, settings, personal=personal)
-        return html_to_pdf(html, settings, identifier=ident, typesetting=ts, refit=refit)
+        return html_to_pdf(html, settings, typesetting=ts, refit=refit)
     except RenderError as exc:
         raise type(exc)(f"{leaflet.source}: {exc}") from None
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import re
 import sys
@@ -252,9 +251,7 @@ def render_prescription(
 
     lang = summary_lang(prescription, leaflets)
     cover = settle(summary)
-    key = [prescription.date, settings.size, settings.paper, *(lf.revision for lf in leaflets)]
-    ident = hashlib.md5(":".join(key).encode()).hexdigest()
-    data = pdf.documents_to_pdf([cover, *documents], settings, identifier=ident)
+    data = pdf.documents_to_pdf([cover, *documents], settings)
     return data, len(cover.pages) + sum(counts)
 
 

@@ -9,6 +9,7 @@ whose script has no installed font is refused with the package to install; it ne
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import re
@@ -197,11 +198,12 @@ def _needs_noto_first(text: str) -> bool:
     """Whether so many of the page's letters are missing from Atkinson Hyperlegible (Vietnamese,
     Russian) that words would mix two typefaces: then Noto Sans sets all of them."""
     cmap = _primary_cmap()
-    letters = [ch for ch in text if ch.isalpha() and (ord(ch) < 0x0530 or 0x1E00 <= ord(ch) <= 0x1FFF)]
-    if not letters:
-        return False
-    missing = sum(1 for ch in letters if ord(unicodedata.normalize("NFC", ch)) not in cmap)
-    return missing > len(letters) / 100
+    letters = missing = 0
+    for ch, n in collections.Counter(text).items():  # each distinct character once: pages are long
+        if ch.isalpha() and (ord(ch) < 0x0530 or 0x1E00 <= ord(ch) <= 0x1FFF):
+            letters += n
+            missing += n if ord(unicodedata.normalize("NFC", ch)) not in cmap else 0
+    return letters > 0 and missing > letters / 100
 
 
 def typesetting(lang: str, text: str, *, check: bool = True) -> Typesetting:

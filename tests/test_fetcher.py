@@ -69,7 +69,7 @@ def test_fetcher_refuses_hostile_references(server, secret, case):
     name, html = hostile_cases(server, secret)[case]
     _Counter.hits.clear()
     with pytest.raises(RenderError, match="refused to fetch"):
-        html_to_pdf(html, Settings(), identifier="t", stylesheets=False)
+        html_to_pdf(html, Settings(), stylesheets=False)
     assert _Counter.hits == [], name
 
 

@@ -543,7 +543,7 @@ def test_locked_fetcher_on_its_own(name, server, secret):
     html = fetcher_cases(server, secret)[name]
     server.hits.clear()
     try:
-        data, _ = html_to_pdf(html, Settings(), identifier="hostile", stylesheets=False)
+        data, _ = html_to_pdf(html, Settings(), stylesheets=False)
     except RenderError as exc:
         assert "refused" in str(exc), exc
     else:
@@ -583,14 +583,14 @@ def _page(body: str) -> str:
 
 @pytest.mark.parametrize("name", list(HINTS))
 def test_presentational_hints_paint_nothing(name):
-    pdf, _ = html_to_pdf(_page(HINTS[name]), Settings(), identifier="x", stylesheets=False)
+    pdf, _ = html_to_pdf(_page(HINTS[name]), Settings(), stylesheets=False)
     assert red_pixels(pdf) == 0
 
 
 def test_red_detector_sees_red():
     """Control for the test above: CSS red is found, so zero red means the hint was ignored."""
     html = _page('<p style="color: #f00; font-size: 60pt">ZABO ZABO</p>')
-    pdf, _ = html_to_pdf(html, Settings(), identifier="x", stylesheets=False)
+    pdf, _ = html_to_pdf(html, Settings(), stylesheets=False)
     assert red_pixels(pdf) > 50
 
 

@@ -127,7 +127,7 @@ def test_the_render_deadline_is_running_when_weasyprint_parses_the_html(monkeypa
 
     monkeypatch.setattr(leaflets.pdf, "HTML", spy)
     html = "<!DOCTYPE html><html lang=en><title>z</title><p>Zomirex</p></html>"
-    html_to_pdf(html, Settings(render_timeout=60), identifier="0" * 32, stylesheets=False)
+    html_to_pdf(html, Settings(render_timeout=60), stylesheets=False)
     assert armed == [True]
 
 
@@ -135,7 +135,7 @@ def test_a_slow_html_parse_is_stopped_by_the_deadline():
     """Two megabytes of paragraphs: WeasyPrint's parse alone outlasts a 0.2 s deadline."""
     html = "<!DOCTYPE html><html lang=en><title>z</title>" + "<p>Zomirex eases a back.</p>" * 80_000
     with pytest.raises(RenderError, match=r"longer than 0\.2 s"):
-        html_to_pdf(html, Settings(render_timeout=0.2), identifier="0" * 32, stylesheets=False)
+        html_to_pdf(html, Settings(render_timeout=0.2), stylesheets=False)
 
 
 def test_a_counter_print_past_its_wall_clock_limit_is_killed_and_the_counter_goes_on():

@@ -470,7 +470,7 @@ def test_notdef_check_can_fail(tmp_path):
     from leaflets.pdf import html_to_pdf
 
     html = '<html lang="en"><title>x</title><p>Private use: \ue000\ue001</p></html>'
-    data, _ = html_to_pdf(html, SETTINGS, identifier="notdef", stylesheets=False)
+    data, _ = html_to_pdf(html, SETTINGS, stylesheets=False)
     (tmp_path / "n.pdf").write_bytes(data)
     assert not _no_notdef_glyphs(tmp_path / "n.pdf")
 
