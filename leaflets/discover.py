@@ -89,20 +89,33 @@ def folder_translations(path: str | Path, source: str) -> tuple[tuple[str, str],
     each ``ar/b/baclofen.md`` (or ``.json``, ``.xml``) that is a page. None outside a folder."""
     stem = source_stem(source)
     lang = language_folder(stem)
-    if lang is None:
+    root = content_root(path, stem)
+    if lang is None or root is None:
         return ()
     rest = stem.split("/", 1)[1]
     try:
-        root = Path(os.path.abspath(path)).parents[stem.count("/")]
         folders = sorted(p.name for p in root.iterdir() if p.name != lang and p.is_dir())
-    except (OSError, IndexError):
+    except OSError:
         return ()
     found = []
     for name in folders:
         other = folder_language(name)
-        if other is not None and any(is_page_file(root / name / f"{rest}{x}") for x in PAGE_SUFFIXES):
+        if other is not None and page_file(root, f"{name}/{rest}") is not None:
             found.append((other, f"{name}/{rest}"))
     return tuple(found)
+
+
+def content_root(path: str | Path, stem: str) -> Path | None:
+    """The content folder of the page at ``path`` whose path in it is ``stem`` (``fr/b/baclofen``)."""
+    try:
+        return Path(os.path.abspath(path)).parents[stem.count("/")]
+    except IndexError:
+        return None
+
+
+def page_file(root: Path, stem: str) -> Path | None:
+    """The page file ``stem`` names in the content folder ``root`` (``.md``, ``.json`` or ``.xml``)."""
+    return next((root / f"{stem}{x}" for x in PAGE_SUFFIXES if is_page_file(root / f"{stem}{x}")), None)
 
 
 def source_stem(source: str) -> str:

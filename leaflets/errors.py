@@ -38,7 +38,13 @@ class ConfigError(LeafletError):
 
 
 class RenderError(LeafletError):
-    """HTML or PDF rendering failed, or tried to reach something it must not."""
+    """HTML or PDF rendering failed, or tried to reach something it must not. ``path`` names the
+    page where one was being rendered; ``message`` is the reason alone (a build lists it under
+    the page's name)."""
+
+    def __init__(self, message: str, path: str | Path | None = None):
+        self.message, self.path = message, str(path) if path is not None else None
+        super().__init__(f"{self.path}: {message}" if self.path else message)
 
 
 class DeadlineError(RenderError):

@@ -9,8 +9,10 @@ one page needs as a file and another as a folder cannot be both. The losers are 
 
 from __future__ import annotations
 
+from typing import Any
+
 from .discover import page_slug, source_stem
-from .errors import ContentError
+from .errors import ContentError, LeafletError
 from .settings import SIZES, Settings
 from .urls import local_url, site_path
 
@@ -89,26 +91,30 @@ def page_claim(source: str, data: bytes, settings: Settings) -> str | None:
     """The site path a page's bytes claim, read from the front matter alone (the client plans
     before any worker parses the page). None when there is none or the page cannot say; the
     worker then reports why."""
-    from .errors import LeafletError
-    from .front_matter import split_front_matter
-    from .reader import decode
-
     stem = source_stem(source)
-    permalink = None
-    # An official source's own online version is checked when it is parsed; its claim is the
-    # path its file name gives.
-    if b"permalink" in data and source.lower().endswith(".md"):
-        try:
-            text, _ = decode(data, source, settings.max_bytes)
-            meta, _, _ = split_front_matter(text, source)
-        except LeafletError:
-            return None
-        value = meta.get("permalink")
-        permalink = str(value).strip() if isinstance(value, str | int | float) and value != "" else None
+    try:
+        value = peek(source, data, settings, "permalink")
+    except LeafletError:
+        return None
+    permalink = str(value).strip() if isinstance(value, str | int | float) and value != "" else None
     try:
         return site_path(local_url(source, permalink, page_slug(stem), stem, settings), settings)
     except LeafletError:
         return None
+
+
+def peek(source: str, data: bytes, settings: Settings, field: str) -> Any:
+    """One front-matter field of a markdown page's bytes, read before any worker parses it (None
+    when absent). An official source's fields are checked when it is parsed. Raises
+    LeafletError when the page cannot be read."""
+    from .front_matter import split_front_matter
+    from .reader import decode
+
+    if field.encode() not in data or not source.lower().endswith(".md"):
+        return None
+    text, _ = decode(data, source, settings.max_bytes)
+    meta, _, _ = split_front_matter(text, source)
+    return meta.get(field)
 
 
 def settle(claims: dict[str, str | None], settings: Settings) -> dict[str, str]:

@@ -233,6 +233,7 @@ def _render_errors(settings: Settings):
 
 def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None = None) -> tuple[bytes, int]:
     """(PDF bytes, page count) for one leaflet, with the pharmacist's label when ``personal``."""
+
     def refit(level: int) -> str:
         return render_html(leaflet, settings, personal=personal, fit=level)
 
@@ -241,7 +242,7 @@ def render_pdf(leaflet: Leaflet, settings: Settings, personal: Personal | None =
         html = render_html(leaflet, settings, personal=personal)
         return html_to_pdf(html, settings, typesetting=ts, refit=refit)
     except RenderError as exc:
-        raise type(exc)(f"{leaflet.source}: {exc}") from None
+        raise type(exc)(exc.message, path=leaflet.source) from None
 
 
 def pdf_bytes(leaflet: Leaflet, settings: Settings) -> bytes:

@@ -22,13 +22,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import __version__, assets
-from .discover import byte_limit, folder_translations, page_files
+from .discover import byte_limit, page_files
 from .errors import ContentError, LeafletError
 from .files import read_page_bytes
 from .jobs import Job, Output, PageResult, page_stem
 from .owners import page_claim
 from .scripts import fonts_fingerprint
 from .settings import Settings
+from .translations import linked_paths
 
 LOGGER = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -78,11 +79,12 @@ def format_hash(settings: Settings, fmt: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def page_key(env: str, data: bytes, path: Path, source: str) -> str:
+def page_key(env: str, data: bytes, path: Path, source: str, settings: Settings) -> str:
     # With the system fonts for the scripts the page uses: installing one rebuilds those pages.
     fonts = fonts_fingerprint(data.decode("utf-8", "ignore")).encode()
-    # With its translations in the other language folders: adding one relinks this page.
-    others = json.dumps(folder_translations(path, source)).encode()
+    # With the pages it links as translations and their online paths: adding one, or giving one
+    # a permalink, relinks this page.
+    others = json.dumps(linked_paths(path, source, data, settings)).encode()
     return hashlib.sha256(env.encode() + hashlib.sha256(data).digest() + fonts + others).hexdigest()
 
 
@@ -240,7 +242,7 @@ class Plan:
                 PageResult(source, page_stem(source), status="failed", reason=reason, retry=True)
             )
             return
-        key = page_key(self.env, data, path, source)
+        key = page_key(self.env, data, path, source, self.settings)
         self.claims[source] = page_claim(source, data, self.settings)
         previous = None if force else self.previous.get(source)
         every = tuple(self.formats)
@@ -310,7 +312,7 @@ class Plan:
                 data,
                 todo.sizes,
                 self.settings,
-                page_key(self.env, data, todo.path, todo.source),
+                page_key(self.env, data, todo.path, todo.source, self.settings),
                 todo.pdf,
                 todo.html,
                 todo.keep,

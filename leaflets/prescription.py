@@ -224,7 +224,7 @@ def render_prescription(
                 )
             )
         except RenderError as exc:
-            raise RenderError(f"{leaflet.source}: {exc}") from None
+            raise type(exc)(exc.message, path=leaflet.source) from None
     counts = [len(d.pages) for d in documents]
     template = environment().get_template("prescription.html")
 

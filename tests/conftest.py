@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from leaflets import Settings, load_settings, read_page
+from leaflets.errors import MissingSystemPackageError
 from leaflets.pdf import write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,11 @@ def require(command: str) -> str:
 
 def _named_missing(outcome) -> None:
     exc = outcome.excinfo[1] if outcome.excinfo else None
+    if isinstance(exc, MissingSystemPackageError):  # the library's own error names the package
+        try:
+            pytest.fail(str(exc), pytrace=False)
+        except pytest.fail.Exception as failure:
+            outcome.force_exception(failure)
     if isinstance(exc, FileNotFoundError) and exc.filename:
         command = Path(str(exc.filename)).name
         if command in PACKAGES:

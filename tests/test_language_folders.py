@@ -140,6 +140,35 @@ def test_the_site_gives_each_language_its_own_page_and_links_them(library, tmp_p
     )
 
 
+def test_a_translation_link_goes_where_its_page_says_it_lives(library, tmp_path):
+    """A linked page's own ``permalink:`` is where the link goes, and moving it relinks the
+    pages that name it, in a folder or in a ``translations:`` map, at the next build."""
+    arabic = library / "ar/b/baclofen.md"
+    arabic.write_text(ARABIC.replace("---\n**", "permalink: /ar/baclofen.html\n---\n**"), encoding="utf-8")
+    salbutamol = library / "s/salbutamol.md"
+    salbutamol.write_text(
+        salbutamol.read_text().replace("---\n", "---\ntranslations:\n  ar: ar/b/baclofen\n", 1)
+    )
+    out, settings = tmp_path / "site", Settings(base_url=BASE_URL)
+    report = build_library(library, out, settings, jobs=0, pdf=False, html=True)
+    assert report.ok, [(p.source, p.reason) for p in report.pages if p.status != "rendered"]
+    assert (out / "ar/baclofen.html").exists()
+    for page in ("composition/b/baclofen-fr.html", "composition/s/salbutamol.html"):
+        assert 'href="../../ar/baclofen.html" hreflang="ar"' in (out / page).read_text(), page
+    arabic.write_text(
+        arabic.read_text().replace("/ar/baclofen.html", "/ar/b/baclofen.html"), encoding="utf-8"
+    )
+    report = build_library(library, out, settings, jobs=0, pdf=False, html=True)
+    assert {p.source for p in report.pages if p.status == "rendered"} == {
+        "ar/b/baclofen.md",
+        "en/b/baclofen.md",
+        "fr/b/baclofen.md",
+        "s/salbutamol.md",
+    }
+    for page in ("composition/b/baclofen-fr.html", "composition/s/salbutamol.html"):
+        assert 'href="../../ar/b/baclofen.html" hreflang="ar"' in (out / page).read_text(), page
+
+
 def test_a_language_folder_page_and_a_page_of_the_same_slug_share_no_path(library):
     """``b/baclofen-fr.md`` and ``fr/b/baclofen.md`` are both ``baclofen-fr``: neither owns it."""
     shutil.copy(library / "en/b/baclofen.md", library / "s/baclofen-fr.md")

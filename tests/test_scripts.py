@@ -337,6 +337,24 @@ def test_a_script_without_an_installed_font_names_the_package(monkeypatch, tmp_p
     assert result.exit_code == 2 and "fonts-noto-core" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(cli, ["check", str(SAMPLES["ar"][0])])
     assert "error: " in result.output and "fonts-noto-core" in result.output
+    # A build lists the reason under the page's name, so the reason does not name it again.
+    from leaflets.build import build_library, render_job
+
+    class InProcess:  # the monkeypatched fonts reach only this process
+        def run(self, fn, jobs):
+            return map(render_job, jobs)
+
+        def cancel(self):
+            pass
+
+        def close(self):
+            pass
+
+    (tmp_path / "lib" / "p").mkdir(parents=True)
+    (tmp_path / "lib" / "p" / "page.md").write_bytes(SAMPLES["ar"][0].read_bytes())
+    report = build_library(tmp_path / "lib", tmp_path / "out", SETTINGS, executor=InProcess())
+    [page] = report.pages
+    assert page.status == "failed" and page.reason.startswith("no installed font for the Arabic script")
 
 
 def test_build_key_follows_the_fonts_a_page_needs(monkeypatch):

@@ -29,7 +29,7 @@ def site(tmp_path_factory):
     report = build_library(
         ROOT / "content", out, Settings(base_url=BASE_URL), jobs=2, html=True, sizes=("standard", "large")
     )
-    assert report.ok
+    assert report.ok, [(p.source, p.reason) for p in report.pages if p.reason]  # names a missing font
     return out, report
 
 
@@ -85,7 +85,7 @@ def test_html_only_writes_no_pdfs(tmp_path):
     report = build_library(
         ROOT / "content", tmp_path, Settings(base_url=BASE_URL), jobs=1, pdf=False, html=True
     )
-    assert report.ok
+    assert report.ok, [(p.source, p.reason) for p in report.pages if p.reason]
     assert not list(tmp_path.rglob("*.pdf"))
     assert (tmp_path / "composition/s/salbutamol.html").exists()
     assert "Printable PDF" not in (tmp_path / "composition/s/salbutamol.html").read_text()
