@@ -429,6 +429,23 @@ def test_a_manifest_never_makes_the_build_remove_files_outside_its_folder(librar
     assert victim.read_bytes() == b"%PDF-keep"
 
 
+def test_a_link_in_the_output_folder_never_makes_the_build_remove_what_it_points_to(library, tmp_path):
+    """A manifest path with no '..' can still lead out through a symlinked folder inside the
+    output folder: stale removal goes by where the file really is, not by how its path reads."""
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.pdf"
+    victim.write_bytes(b"%PDF-keep")
+    (out / "old").symlink_to(elsewhere, target_is_directory=True)
+    entry = {"source": "gone.md", "slug": "gone", "status": "rendered", "key": "k"}
+    entry["outputs"] = [{"path": "old/victim.pdf", "size": "standard", "pages": 1, "bytes": 9, "sha256": ""}]
+    (out / "manifest.json").write_text(json.dumps({"pages": [entry]}))
+    build_library(library, out, settings(), jobs=0)
+    assert victim.read_bytes() == b"%PDF-keep"
+
+
 def test_a_damaged_output_is_rendered_again(library, tmp_path):
     out = tmp_path / "out"
     build_library(library, out, settings(), jobs=0)
