@@ -147,6 +147,33 @@ def test_personal_directions_make_the_page_dosage_general_information():
     assert personal["dosage"] == "Dosage (general information)"
 
 
+def test_personal_directions_reach_the_dosage_of_each_ingredient_of_a_combination():
+    """A page with one heading per ingredient keeps each dosage inside that ingredient's block:
+    with directions from the counter, those dosages are general information too."""
+    from leaflets.model import Personal
+
+    page = (
+        b"---\ntitle: Zomirex and Quolan\n---\n"
+        b"## Zomirex\n\n### Usage\n\nZomirex eases a zumi.\n\n### Dosage\n\nOne tablet a day.\n\n"
+        b"## Quolan\n\n### Usage\n\nQuolan eases a quo.\n\n### Dosage\n\nTwo drops a day.\n\n"
+        b"## Side Effects\n\nZabo.\n"
+    )
+    leaflet = parse_page(page, "z.md")
+
+    def dosage_labels(blocks):
+        labels = []
+        for block in blocks:
+            if block.kind == "dosage":
+                labels.append(block.label)
+            labels.extend(dosage_labels(block.children))
+        return labels
+
+    plain = dosage_labels(print_blocks(leaflet, Settings()))
+    personal = dosage_labels(print_blocks(leaflet, Settings(), Personal(directions="Two a day")))
+    assert plain == ["Dosage", "Dosage"]
+    assert personal == ["Dosage (general information)", "Dosage (general information)"]
+
+
 def test_qr_modules_are_at_least_half_a_millimetre_even_for_long_urls():
     """Cheap phone cameras need 0.5 mm modules: a long URL makes a bigger symbol, not finer."""
     from leaflets.qr import qr_svg
