@@ -149,14 +149,22 @@ def test_banned_is_refused():
 
 def test_pages_read_in_several_threads_come_out_as_read_alone():
     """The counter reads pages in several threads: each must get its own parse, never a mix of
-    two pages (a shared Markdown instance did that, or crashed)."""
+    two pages (a shared Markdown instance did that, or crashed). Threads are made to switch
+    every microsecond: at the default 5 ms a section is often converted before another thread
+    runs, and a shared instance would pass by luck."""
     import concurrent.futures as cf
+    import sys
 
     pages = sorted((ROOT / "content").rglob("*.md"))
     alone = [read_page(p) for p in pages]
-    with cf.ThreadPoolExecutor(8) as pool:
-        for _ in range(10):
-            assert list(pool.map(read_page, pages)) == alone
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with cf.ThreadPoolExecutor(8) as pool:
+            for _ in range(10):
+                assert list(pool.map(read_page, pages)) == alone
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_a_heading_that_holds_a_paragraph_prints_as_a_labelled_paragraph():
