@@ -397,8 +397,15 @@ def test_render_several_pages_as_one_braille_file(tmp_path):
     result = CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "2 leaflets" in result.output and "braille pages" in result.output
-    summary = " ".join(back(pages_of(out.read_bytes())[1], "en-ueb-g2.ctb"))
+    pages = pages_of(out.read_bytes())
+    summary = " ".join(back(pages[1], "en-ueb-g2.ctb"))
     assert "Your medicines" in summary and summary.index("Salbutamol") < summary.index("Baclofen")
+    # The file holds the leaflets too, not just the summary: each starts on the page it names.
+    starts = [int(n) for n in re.findall(r"page (\d+)", summary)]
+    assert len(starts) == 2 and starts[-1] <= len(pages)
+    for title, start in zip(("Salbutamol", "Baclofen"), starts, strict=True):
+        first_words = " ".join(back([r for r in pages[start - 1] if r.strip()], "en-ueb-g2.ctb")).split()
+        assert first_words[0] == title, (title, start)
     assert CliRunner().invoke(cli, ["render", "salbutamol", "baclofen", "--format", "html"]).exit_code == 2
 
 
