@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -223,6 +224,10 @@ class Plan:
         self.kinds |= {"html"} if html else set()
         self.kinds |= set(self.formats)
         self.previous = read_manifest(out_dir, warn=True)
+        try:  # the manifest is written after every output it lists
+            self._written = (out_dir / MANIFEST).stat().st_mtime_ns
+        except OSError:
+            self._written = 0
         #: The site path each page to render claims (see ``owners``), read from its front matter.
         self.claims: dict[str, str | None] = {}
         self.known: list[PageResult] = []
@@ -283,8 +288,15 @@ class Plan:
         self.todo.append(todo)
 
     def _intact(self, out: Output) -> bool:
-        target = self.out_dir / out.path
-        return target.is_file() and target.stat().st_size == out.bytes
+        """The output is as the last build left it: its size, and not changed since the manifest
+        was written (a damaged file of the same size), without reading every output again."""
+        try:
+            found = (self.out_dir / out.path).stat()
+        except OSError:
+            return False
+        return (
+            stat.S_ISREG(found.st_mode) and found.st_size == out.bytes and found.st_mtime_ns <= self._written
+        )
 
     @staticmethod
     def _site_intact(old: PageResult, intact: list[Output]) -> bool:

@@ -454,6 +454,14 @@ def test_a_damaged_output_is_rendered_again(library, tmp_path):
     build_library(library, out, settings(), executor=counting)
     assert [j.source for j in counting.jobs] == ["b/baclofen.md"]
     assert (out / "b/baclofen.pdf").stat().st_size == manifest(out)["b/baclofen.md"]["outputs"][0]["bytes"]
+    # Damaged in place, at the same size: changed after the manifest, so rendered again.
+    time.sleep(0.01)
+    pdf = out / "p/paracetamol.pdf"
+    pdf.write_bytes(pdf.read_bytes().replace(b"%PDF-", b"%XXX-", 1))
+    counting = Counting()
+    build_library(library, out, settings(), executor=counting)
+    assert [j.source for j in counting.jobs] == ["p/paracetamol.md"]
+    assert pdf.read_bytes().startswith(b"%PDF-")
 
 
 def test_a_new_logo_renders_every_page_again(library, tmp_path):
