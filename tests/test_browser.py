@@ -331,6 +331,19 @@ def test_the_preview_prints_one_leaflet(server, page):
     assert "Take 1 tablet three times a day with food" in box
 
 
+def test_ctrl_p_on_the_preview_prints_the_qr_code_at_its_own_size(server, page):
+    """On screen the symbol is 8rem; printed, it keeps the size qr.py gives it (more than 32 mm
+    for a long address, so that no module is under 0.5 mm): no print rule may shrink it."""
+    page.goto(server[0] + "/leaflets/baclofen")
+    qr = "document.querySelector('.leaflet svg.qr')"
+    rem = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert page.evaluate(f"{qr}.getBoundingClientRect().width") == pytest.approx(8 * rem, abs=1)
+    page.emulate_media(media="print")
+    page.evaluate(f"{qr}.setAttribute('width', '45mm'), {qr}.setAttribute('height', '45mm')")
+    width_mm = page.evaluate(f"{qr}.getBoundingClientRect().width") * 25.4 / 96
+    assert width_mm == pytest.approx(45, abs=0.5)
+
+
 def test_search_works_without_javascript(server, page):
     page.goto(server[0] + "/?q=salbutamol")
     assert page.locator("#results li").count() == 1
