@@ -203,7 +203,9 @@ def test_interrupt_keeps_manifest_true(library, tmp_path):
 
 def test_sigint_to_a_real_build(tmp_path):
     src = tmp_path / "content"
-    for n in range(12):
+    # 60 pages: under load this process may read "[3/" seconds after the build printed it, and
+    # the build must still be running then (with 24 it sometimes had finished, exit 0).
+    for n in range(30):
         for rel in ("b/baclofen.md", "s/salbutamol.md"):
             # A slug of its own for each copy: two pages may not share an online path.
             target = src / f"{n}" / rel.replace(".md", f"-{n}.md")
@@ -241,7 +243,7 @@ def test_sigint_to_a_real_build(tmp_path):
     _manifest_matches_disk(out)
     written = {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")}
     listed = {o["path"] for e in manifest(out).values() for o in e["outputs"]}
-    assert written == listed and 3 <= len(written) < 24
+    assert written == listed and 3 <= len(written) < 60
 
 
 def test_sigterm_stops_like_ctrl_c(tmp_path):
