@@ -118,6 +118,14 @@ def page_file(root: Path, stem: str) -> Path | None:
     return next((root / f"{stem}{x}" for x in PAGE_SUFFIXES if is_page_file(root / f"{stem}{x}")), None)
 
 
+def output_name(source: str, size: str) -> str:
+    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf``, ``b/baclofen.xl.pdf``)."""
+    stem = source_stem(source)
+    if size in ("brf", "audio"):
+        return f"{stem}.{'mp3' if size == 'audio' else size}"
+    return f"{stem}.pdf" if size == "standard" else f"{stem}.{size}.pdf"
+
+
 def source_stem(source: str) -> str:
     """``b/baclofen.md`` (or ``.json``, ``.xml``) → ``b/baclofen``: what a page's outputs are named after."""
     return next((source[: -len(x)] for x in PAGE_SUFFIXES if source.lower().endswith(x)), source)

@@ -93,16 +93,6 @@ def page_stem(source: str) -> str:
     return page_slug(source)
 
 
-def output_name(source: str, size: str) -> str:
-    """``b/baclofen.md`` → ``b/baclofen.pdf`` (``b/baclofen.large.pdf``, ``b/baclofen.xl.pdf``)."""
-    from .discover import source_stem
-
-    stem = source_stem(source)
-    if size in ("brf", "audio"):
-        return f"{stem}.{'mp3' if size == 'audio' else size}"
-    return f"{stem}.pdf" if size == "standard" else f"{stem}.{size}.pdf"
-
-
 def failed(job: Job, reason: str) -> Rendered:
     """The result for a job that never finished: its worker died, or it ran out of time."""
     result = PageResult(
@@ -172,6 +162,7 @@ def _alternative(job: Job, leaflet, fmt: str) -> tuple[bytes, int]:
 
 def render_job(job: Job) -> Rendered:
     """Parse and render one page. Never raises: failures come back as a status and a reason."""
+    from .discover import output_name
     from .errors import ContentError, DeadlineError, LeafletError, NotALeafletError
     from .pdf import render_pdf
     from .reader import parse_page

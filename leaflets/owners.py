@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .discover import page_slug, source_stem
+from .discover import output_name, page_slug, source_stem
 from .errors import ContentError, LeafletError
 from .settings import SIZES, Settings
 from .urls import local_url, site_path
@@ -122,7 +122,6 @@ def settle(claims: dict[str, str | None], settings: Settings) -> dict[str, str]:
     None), the pages that lose their claim, with the reason. Every page's PDFs are reserved,
     in both sizes, whether or not this run builds them; pages whose outputs share names lose
     them all."""
-    from .jobs import output_name
 
     natural = {s: p for s in claims if (p := natural_path(s, settings)) is not None}
     reserved = {
