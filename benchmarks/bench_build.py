@@ -93,12 +93,12 @@ docs = [render_html(parse_page(p.read_bytes(), p), settings)
         for p in sorted(Path({str(library)!r}).rglob('*.md'))]
 fonts = FontConfiguration()
 css = [CSS(string=t, font_config=fonts) for t in stylesheet_texts(settings)]
-start = time.perf_counter()
+start, wall = time.perf_counter(), time.time()
 for html in docs:
     HTML(string=html).write_pdf(stylesheets=css, font_config=fonts, pdf_variant='pdf/ua-1')
 elapsed = time.perf_counter() - start
 Path({str(out_rss)!r}).write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-print(len(docs) / elapsed)
+print(len(docs) / elapsed, len(docs), wall, time.time())
 """
 
 
@@ -165,29 +165,6 @@ def _steady_rate(cmd: list[str]) -> float:
 def bench(library: Path, pages: int, runs: int, jobs: int, throughput_only: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        floors, floor_rss = [], []
-        for _ in range(runs):
-            out = subprocess.run(
-                [sys.executable, "-c", floor_script(library, tmp / "rss")],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            floors.append(float(out.stdout.strip()))
-            floor_rss.append(int((tmp / "rss").read_text()))
-        # Two bare WeasyPrint processes at once: what this machine's cores give together.
-        pairs = []
-        for _ in range(runs):
-            procs = [
-                subprocess.Popen(
-                    [sys.executable, "-c", floor_script(library, tmp / f"r{n}")],
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-                for n in range(2)
-            ]
-            rates = [float(p.communicate()[0].strip()) for p in procs]
-            pairs.append(sum(rates))
         build_cmd = [
             *LEAFLETS,
             "build",
@@ -199,8 +176,34 @@ def bench(library: Path, pages: int, runs: int, jobs: int, throughput_only: bool
             "-q",
             *CONFIG,
         ]
+        floors, floor_rss, pairs = [], [], []
         builds, rebuilds, worker_peaks, steady = [], [], [], []
+        # Each run measures the floor, the pair and the build one after the other, so that a
+        # machine that slows down for a minute slows all three, not one of them.
         for _ in range(runs):
+            out = subprocess.run(
+                [sys.executable, "-c", floor_script(library, tmp / "rss")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            floors.append(float(out.stdout.split()[0]))
+            floor_rss.append(int((tmp / "rss").read_text()))
+            # Two bare WeasyPrint processes at once: what this machine's cores give together.
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", floor_script(library, tmp / f"r{n}")],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for n in range(2)
+            ]
+            # Pages over the span from the first start to the last end: a process that runs
+            # alone for a while (the other still importing, or already done) counts as alone.
+            # (Summing each process's own rate counted those stretches as if both ran.)
+            spans = [p.communicate()[0].split()[1:] for p in procs]
+            done = sum(int(s[0]) for s in spans)
+            pairs.append(done / (max(float(s[2]) for s in spans) - min(float(s[1]) for s in spans)))
             elapsed, peaks = timed([*build_cmd, "--force"], rss=True)
             builds.append(elapsed)
             worker_peaks.append(_worker_peak(peaks))
