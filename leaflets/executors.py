@@ -37,8 +37,12 @@ DEPTH = 2
 #: (WeasyPrint's caches fill over the first hundred pages or so: 63 MB warm, 86 after 25 pages,
 #: 94 after 100, then 2.5 to 4 MB per 100 pages more, even on pages it has seen before)...
 BASELINE_PAGES = 100
-#: ...and it is replaced once its peak has grown this much past it. A replacement forks from
-#: the preloaded server (``jobs.worker_context``) and costs about half a CPU-second.
+#: ...and, from then on, it is replaced once its peak passes this much over the lowest baseline
+#: any worker of the pool has shown. One ceiling for the pool, not one per worker: baselines
+#: differ by 15% with the pages each worker happened to get first, so per-worker ceilings let the
+#: pool's peak creep up with every new worker (94 -> 100 MB over 1,600 pages; one ceiling:
+#: 96 -> 98). A replacement forks from the preloaded server (``jobs.worker_context``) and costs
+#: about half a CPU-second.
 RECYCLE_GROWTH = 1.05
 #: Workers that may die during their warm-up before the build gives up (a broken install).
 MAX_FAILED_STARTS = 3
@@ -140,6 +144,8 @@ class LocalExecutor:
         #: Worker processes started so far (a measure for tests and benchmarks).
         self.started = 0
         self._failed_starts = 0
+        #: The lowest baseline of any worker so far: the pool's recycling reference.
+        self._floor = 0
 
     # -- workers -------------------------------------------------------------------------------
 
@@ -273,7 +279,8 @@ class LocalExecutor:
             worker.alone = False
             if worker.done == BASELINE_PAGES:
                 worker.baseline = peak
-            elif worker.baseline and peak > worker.baseline * RECYCLE_GROWTH and not worker.retiring:
+                self._floor = min(self._floor or peak, peak)
+            if worker.baseline and peak > self._floor * RECYCLE_GROWTH and not worker.retiring:
                 LOGGER.debug("worker %s peaked at %d MB: replaced", worker.process.pid, peak >> 20)
                 worker.retiring = True
                 self._spawn(fn)

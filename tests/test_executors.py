@@ -148,3 +148,22 @@ def test_a_worker_whose_memory_keeps_growing_is_replaced(monkeypatch):
         pool.close()
     assert sources(results) == ["a", "b", "c", "d", "e", "grow1"]
     assert pool.started == 2  # the first worker, and the one that replaced it after grow1
+
+
+def test_one_memory_ceiling_holds_for_the_whole_pool(monkeypatch):
+    """A worker whose baseline is already past the pool's lowest baseline by RECYCLE_GROWTH (it
+    got heavy pages first) is replaced at its baseline, though it grows no further: otherwise
+    every new worker could raise the pool's peak a little more."""
+    from leaflets import executors
+
+    monkeypatch.setattr(executors, "BASELINE_PAGES", 2)
+    pool = LocalExecutor(1, Settings(), ("standard",), limit=120)
+    # The first worker: a, b (its baseline), grow1 (replaced), c (which it already held). The
+    # second: grow2, d (a baseline 64 MB over the first's), and is replaced; a third does e, f.
+    jobs = [Toy(s) for s in ("a", "b", "grow1", "c", "grow2", "d", "e", "f")]
+    try:
+        results = list(pool.run(act, jobs))
+    finally:
+        pool.close()
+    assert sources(results) == ["a", "b", "c", "d", "e", "f", "grow1", "grow2"]
+    assert pool.started == 3
