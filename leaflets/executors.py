@@ -91,7 +91,6 @@ class _Worker:
     #: When the oldest assigned job started running.
     started: float = 0.0
     done: int = 0
-    baseline: int = 0
     retiring: bool = False
     #: A worker running a page again after a worker death takes no other job.
     alone: bool = False
@@ -278,9 +277,8 @@ class LocalExecutor:
             worker.done += 1
             worker.alone = False
             if worker.done == BASELINE_PAGES:
-                worker.baseline = peak
                 self._floor = min(self._floor or peak, peak)
-            if worker.baseline and peak > self._floor * RECYCLE_GROWTH and not worker.retiring:
+            if worker.done >= BASELINE_PAGES and peak > self._floor * RECYCLE_GROWTH and not worker.retiring:
                 LOGGER.debug("worker %s peaked at %d MB: replaced", worker.process.pid, peak >> 20)
                 worker.retiring = True
                 self._spawn(fn)

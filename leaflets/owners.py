@@ -122,7 +122,6 @@ def settle(claims: dict[str, str | None], settings: Settings) -> dict[str, str]:
     None), the pages that lose their claim, with the reason. Every page's PDFs are reserved,
     in both sizes, whether or not this run builds them; pages whose outputs share names lose
     them all."""
-
     natural = {s: p for s in claims if (p := natural_path(s, settings)) is not None}
     reserved = {
         output_name(s, size): f"the {'PDF' if size in SIZES else size} of {s}"

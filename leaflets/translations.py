@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .discover import byte_limit, content_root, folder_translations, page_file, page_slug, source_stem
-from .errors import LeafletError
+from .errors import ContentError, LeafletError
+from .files import read_page_bytes
 from .front_matter import translations as translation_map
 from .i18n import language_name
 from .model import Leaflet
@@ -79,10 +80,9 @@ def _claim(root: Path | None, page: str, settings: Settings) -> str | None:
         return None
     data = b""  # an official source's claim is its file name's
     if file.suffix.lower() == ".md":
-        try:
-            with file.open("rb") as fh:
-                data = fh.read(byte_limit(file, settings.max_bytes, settings.max_bytes_xml) + 1)
-        except OSError:
+        try:  # read as the plan reads a page: a regular file, inside the content folder
+            data = read_page_bytes(file, byte_limit(file, settings.max_bytes, settings.max_bytes_xml), root)
+        except ContentError:
             return None
     return page_claim(file.relative_to(root).as_posix(), data, settings)
 
